@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from org import views as org_views
+from portfolio import views as portfolio_views
+
+urlpatterns = [
+    path("", portfolio_views.home, name="home"),
+    path("healthz", org_views.healthz, name="healthz"),
+    path(
+        "logg-inn/",
+        auth_views.LoginView.as_view(template_name="org/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("intake.urls")),
+    path("", include("providers.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "org.views.not_found"
+handler500 = "org.views.server_error"

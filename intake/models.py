@@ -1,0 +1,267 @@
+"""Persons, the documents the quality gate reads, and referrals with their history."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from org.models import County, Municipality, Office, Provider
+from org.vocabulary import Benefit, CountryBackground, EducationLevel, NeedGroup, ProtectionLevel
+from providers.models import ProgrammeType
+
+
+class Person(models.Model):
+    """bruker: a job seeker in an office's portfolio."""
+
+    # The fødselsnummer is personal data: it is never put in a URL, a log line or a task
+    # argument; pages and tasks use the primary key.
+    fodselsnummer = models.CharField(_("fødselsnummer"), max_length=11, unique=True)
+    birth_date = models.DateField(_("fødselsdato"))
+    first_name = models.CharField(_("fornavn"), max_length=100)
+    last_name = models.CharField(_("etternavn"), max_length=100)
+    home_municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("bostedskommune")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="persons", verbose_name=_("Nav-kontor")
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="portfolio",
+        verbose_name=_("veileder"),
+    )
+    need_group = models.CharField(
+        _("innsatsgruppe"), max_length=40, choices=NeedGroup.choices, blank=True
+    )
+    need_group_decided_on = models.DateField(_("vedtaksdato innsatsgruppe"), null=True, blank=True)
+    benefit = models.CharField(
+        _("ytelse"), max_length=20, choices=Benefit.choices, default=Benefit.INGEN
+    )
+    aap_maksdato = models.DateField(_("maksdato AAP"), null=True, blank=True)
+    education_level = models.CharField(
+        _("utdanning"), max_length=20, choices=EducationLevel.choices, default=EducationLevel.UKJENT
+    )
+    country_background = models.CharField(
+        _("landbakgrunn"),
+        max_length=20,
+        choices=CountryBackground.choices,
+        default=CountryBackground.NORGE,
+    )
+    job_seeker_since = models.DateField(_("registrert arbeidssøker fra"), null=True, blank=True)
+    needs = models.JSONField(_("registrerte behov"), default=list, blank=True)
+    max_travel_km = models.PositiveIntegerField(_("maks reiseavstand (km)"), null=True, blank=True)
+    excluded_providers = models.ManyToManyField(
+        Provider, blank=True, related_name="+", verbose_name=_("utelukkede arrangører")
+    )
+    protection_level = models.CharField(
+        _("adressebeskyttelse"),
+        max_length=20,
+        choices=ProtectionLevel.choices,
+        default=ProtectionLevel.UGRADERT,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("bruker")
+        verbose_name_plural = _("brukere")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fodselsnummer__regex=r"^[0-9]{11}$"),
+                name="person_fodselsnummer_eleven_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(protection_level__in=ProtectionLevel.values),
+                name="person_protection_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(aap_maksdato__isnull=True) | Q(benefit=Benefit.AAP),
+                name="person_maksdato_only_with_aap",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "caseworker"])]
+
+    def __str__(self) -> str:
+        # Never the fødselsnummer: __str__ ends up in logs and admin messages.
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: datetime.date) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class CV(models.Model):
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="cv")
+    last_updated = models.DateField(_("sist oppdatert"))
+
+    class Meta:
+        verbose_name = _("CV")
+        verbose_name_plural = _("CV-er")
+
+    def __str__(self) -> str:
+        return f"CV {self.last_updated:%d.%m.%Y}"
+
+
+class WorkCapacityAssessment(models.Model):
+    """arbeidsevnevurdering (AEV). A person may have several; the newest counts."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="work_capacity_assessments"
+    )
+    assessed_on = models.DateField(_("vurdert dato"))
+    reduced_capacity = models.BooleanField(_("nedsatt arbeidsevne"))
+    need_group = models.CharField(_("innsatsgruppe"), max_length=40, choices=NeedGroup.choices)
+
+    class Meta:
+        ordering = ["-assessed_on"]
+        verbose_name = _("arbeidsevnevurdering")
+        verbose_name_plural = _("arbeidsevnevurderinger")
+
+    def __str__(self) -> str:
+        return f"AEV {self.assessed_on:%d.%m.%Y}"
+
+
+class ActivityPlan(models.Model):
+    """aktivitetsplan"""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="activity_plan")
+    goal = models.TextField(_("mål"), blank=True)
+    approved = models.BooleanField(_("godkjent"), default=False)
+    last_updated = models.DateField(_("sist oppdatert"))
+    planned_activities = models.TextField(_("planlagte aktiviteter"), blank=True)
+
+    class Meta:
+        verbose_name = _("aktivitetsplan")
+        verbose_name_plural = _("aktivitetsplaner")
+
+    def __str__(self) -> str:
+        return f"Aktivitetsplan {self.last_updated:%d.%m.%Y}"
+
+
+class ReferralStatus(models.TextChoices):
+    """NAV's participant lifecycle (amt-deltaker), plus RETURNERT (DOMAIN.md section 3-4)."""
+
+    KLADD = "KLADD", _("Kladd")
+    SOKT_INN = "SOKT_INN", _("Søkt inn")
+    RETURNERT = "RETURNERT", _("Returnert")
+    VENTELISTE = "VENTELISTE", _("På venteliste")
+    VENTER_PA_OPPSTART = "VENTER_PA_OPPSTART", _("Venter på oppstart")
+    DELTAR = "DELTAR", _("Deltar")
+    HAR_SLUTTET = "HAR_SLUTTET", _("Har sluttet")
+    IKKE_AKTUELL = "IKKE_AKTUELL", _("Ikke aktuell")
+    AVBRUTT_UTKAST = "AVBRUTT_UTKAST", _("Avbrutt utkast")
+    FEILREGISTRERT = "FEILREGISTRERT", _("Feilregistrert")
+
+
+OPEN_STATUSES = (
+    ReferralStatus.KLADD,
+    ReferralStatus.SOKT_INN,
+    ReferralStatus.RETURNERT,
+    ReferralStatus.VENTELISTE,
+    ReferralStatus.VENTER_PA_OPPSTART,
+    ReferralStatus.DELTAR,
+)
+
+
+class Referral(models.Model):
+    """henvisning: a caseworker's request for a place in a programme type, in a county. An
+    approved referral is the person's entry on that county's waitlist."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    programme_type = models.ForeignKey(
+        ProgrammeType, on_delete=models.PROTECT, related_name="referrals"
+    )
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="referrals")
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("henvisende kontor")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.KLADD
+    )
+    # begrunnelse, in four parts (DOMAIN.md section 3)
+    justification_need = models.TextField(_("behov"), blank=True)
+    justification_goal = models.TextField(_("mål"), blank=True)
+    justification_why_programme = models.TextField(_("hvorfor dette tiltaket"), blank=True)
+    justification_why_not_ordinary = models.TextField(
+        _("hvorfor ikke ordinært tiltak"), blank=True
+    )
+    submitted_at = models.DateTimeField(_("søkt inn"), null=True, blank=True)
+    waitlisted_at = models.DateTimeField(_("på venteliste fra"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("henvisning")
+        verbose_name_plural = _("henvisninger")
+        constraints = [
+            # One open referral per person and programme type (DOMAIN.md section 4).
+            models.UniqueConstraint(
+                fields=["person", "programme_type"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="referral_one_open_per_person_and_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values), name="referral_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReferralStatus.VENTELISTE) | Q(waitlisted_at__isnull=False),
+                name="referral_waitlisted_has_date",
+            ),
+        ]
+        indexes = [
+            # The waitlist: one (county, programme type), in order of approval.
+            models.Index(
+                fields=["county", "programme_type", "waitlisted_at"],
+                condition=Q(status=ReferralStatus.VENTELISTE),
+                name="referral_waitlist_idx",
+            ),
+            models.Index(fields=["office", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_type.short_name} #{self.pk}"
+
+
+class ReferralEvent(models.Model):
+    """Append-only history of a referral: who did what, when, from which office or team, why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("hendelse"), max_length=30)
+    from_status = models.CharField(max_length=20, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=ReferralStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_county = models.ForeignKey(
+        County, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reasons = models.JSONField(_("årsaker"), default=list, blank=True)
+    comment = models.TextField(_("kommentar"), blank=True)
+    at = models.DateTimeField(_("tidspunkt"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("hendelse")
+        verbose_name_plural = _("hendelser")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%d.%m.%Y %H:%M}"

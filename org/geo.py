@@ -1,0 +1,15 @@
+"""Distances between places. Great-circle distance is what DOMAIN.md section 7 asks for until a
+road-distance table is supplied."""
+
+import math
+
+EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance in kilometres between two points given in decimal degrees."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))

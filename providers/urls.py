@@ -1,0 +1,8 @@
+from django.urls import path
+
+from providers import views
+
+urlpatterns = [
+    path("tiltak/", views.offering_list, name="offering-list"),
+    path("tiltak/<int:offering_id>/", views.offering_detail, name="offering-detail"),
+]

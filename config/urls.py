@@ -11,7 +11,9 @@ urlpatterns = [
     path("healthz", org_views.healthz, name="healthz"),
     path(
         "logg-inn/",
-        auth_views.LoginView.as_view(template_name="org/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="org/login.html", redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),

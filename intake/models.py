@@ -185,7 +185,10 @@ class Referral(models.Model):
     )
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="referrals")
     office = models.ForeignKey(
-        Office, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("henvisende kontor")
+        Office,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("henvisende kontor"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -197,9 +200,7 @@ class Referral(models.Model):
     justification_need = models.TextField(_("behov"), blank=True)
     justification_goal = models.TextField(_("mål"), blank=True)
     justification_why_programme = models.TextField(_("hvorfor dette tiltaket"), blank=True)
-    justification_why_not_ordinary = models.TextField(
-        _("hvorfor ikke ordinært tiltak"), blank=True
-    )
+    justification_why_not_ordinary = models.TextField(_("hvorfor ikke ordinært tiltak"), blank=True)
     submitted_at = models.DateTimeField(_("søkt inn"), null=True, blank=True)
     waitlisted_at = models.DateTimeField(_("på venteliste fra"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

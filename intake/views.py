@@ -18,7 +18,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     persons = selectors.person_list(scope=scope)
     if request.GET.get("mine") == "1":
-        persons = persons.filter(caseworker=request.user)
+        persons = persons.filter(caseworker_id=request.user.pk)
     page = Paginator(persons, 50).get_page(request.GET.get("side"))
     return render(
         request,
@@ -61,7 +61,9 @@ def waitlist_overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def waitlist_detail(request: HttpRequest, county_number: str, programme_type_id: int) -> HttpResponse:
+def waitlist_detail(
+    request: HttpRequest, county_number: str, programme_type_id: int
+) -> HttpResponse:
     scope = scope_for(request.user)
     if county_number not in scope.intake_county_numbers | scope.leader_county_numbers:
         raise Http404

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from org.vocabulary import ProtectionLevel
 from org.models import (
     County,
     CountyMembership,
@@ -35,6 +34,7 @@ from org.models import (
     ProviderMembership,
     User,
 )
+from org.vocabulary import ProtectionLevel
 
 # Protection levels a clearance opens (DOMAIN.md section 3).
 UGRADERT = ProtectionLevel.UGRADERT.value
@@ -172,5 +172,5 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         ),
         protection_levels=frozenset(levels),
     )
-    user._inntak_scope = scope  # type: ignore[union-attr]
+    user.__dict__["_inntak_scope"] = scope
     return scope

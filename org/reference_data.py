@@ -35,7 +35,7 @@ def _rows(filename: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def load_reference_data(County: Any, Municipality: Any, Office: Any) -> None:  # noqa: N803
+def load_reference_data(County: Any, Municipality: Any, Office: Any) -> None:
     for row in _rows("fylker.csv"):
         County.objects.update_or_create(
             number=row["fylkesnummer"], defaults={"name": row["fylkesnavn"]}

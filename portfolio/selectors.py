@@ -42,7 +42,7 @@ def overview(*, scope: Scope, user: User) -> Overview:
             .annotate(n=Count("pk"))
             .order_by()
         )
-        labels = dict(ReferralStatus.choices)
+        labels = {status.value: str(status.label) for status in ReferralStatus}
         result.referrals_by_status = {labels[row["status"]]: row["n"] for row in counts}
         by_code = {row["status"]: row["n"] for row in counts}
         result.awaiting_review = by_code.get(ReferralStatus.SOKT_INN, 0)

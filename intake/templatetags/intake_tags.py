@@ -1,5 +1,4 @@
 from django import template
-from django.utils.translation import gettext as _
 
 from intake.models import Person
 from org.access import Scope
@@ -8,8 +7,7 @@ register = template.Library()
 
 
 @register.filter
-def person_name(person: Person, scope: Scope) -> str:
-    """The person's name, or "Adressebeskyttet" for a protected person the user may not see."""
-    if scope.may_see_protected(person.protection_level):
-        return person.full_name
-    return _("Adressebeskyttet")
+def may_see(scope: Scope, person: Person) -> bool:
+    """Whether the user may see this person in full; otherwise templates show
+    "Adressebeskyttet" and nothing that could identify them."""
+    return scope.may_see_protected(person.protection_level)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -97,6 +98,12 @@ def personas(db: None) -> Personas:
     ProviderMembership.objects.create(user=p.provider_user_p, provider=provider_p)
     ProviderMembership.objects.create(user=p.provider_user_q, provider=provider_q)
     return p
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Real hashing costs ~0.3 s per persona; the tests are not about the hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

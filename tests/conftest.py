@@ -103,7 +103,10 @@ def personas(db: None) -> Personas:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s per persona; the tests are not about the hash.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # to check hashes made elsewhere
+    ]
 
 
 @pytest.fixture(autouse=True)

@@ -88,3 +88,9 @@ def test_unknown_page_gets_the_friendly_404(client, personas):
     response = client.get("/finnes-ikke/")
     assert response.status_code == 404
     assert "Fant ikke siden" in response.content.decode()
+
+
+def test_browser_language_does_not_override_norwegian_default(client):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Logg inn i Inntak" in response.content.decode()
+    assert response["Content-Language"] == "nb"

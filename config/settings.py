@@ -29,7 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "django_celery_beat",
@@ -174,7 +176,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "inntak@localhost")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -185,6 +189,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Referrals, waitlists and free places for NAV's labour-market programmes.",
     "VERSION": "1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The docs page's JavaScript and CSS come from the installed sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.
@@ -212,3 +221,5 @@ LOGGING = {
 
 # Domain configuration defaults (a county may override them in the database later).
 INNTAK_DEFAULT_MAX_TRAVEL_KM = env_int("INNTAK_DEFAULT_MAX_TRAVEL_KM", 60)
+# Where links in emails point.
+INNTAK_BASE_URL = env_str("INNTAK_BASE_URL", "http://127.0.0.1:8000")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from org.models import County, Municipality, Office, Provider
@@ -66,7 +69,10 @@ class Person(models.Model):
         choices=ProtectionLevel.choices,
         default=ProtectionLevel.UGRADERT,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A version number, bumped by every service that writes the person: a form loaded before
+    # someone else's change is refused instead of silently overwriting it.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -102,9 +108,47 @@ class Person(models.Model):
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def _attachment_path(instance: models.Model, filename: str) -> str:
+    # A random name: the stored path must carry no personal data.
+    return f"documents/{uuid.uuid4().hex}.pdf"
+
+
+def private_storage() -> FileSystemStorage:
+    """Personal documents never live under a URL the web server serves: they are read only
+    through the view that checks access. A callable, so migrations don't record the path."""
+    return FileSystemStorage(location=settings.MEDIA_ROOT, base_url=None)
+
+
+class DocumentAttachment(models.Model):
+    """An optional PDF behind a document (at most 10 MB, checked by its content)."""
+
+    file = models.FileField(storage=private_storage, upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("filnavn"), max_length=200)
+    size = models.PositiveIntegerField(_("størrelse (byte)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vedlegg")
+        verbose_name_plural = _("vedlegg")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__lte=10 * 1024 * 1024), name="attachment_at_most_10_mb"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class CV(models.Model):
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="cv")
     last_updated = models.DateField(_("sist oppdatert"))
+    attachment = models.OneToOneField(
+        DocumentAttachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("CV")
@@ -123,6 +167,9 @@ class WorkCapacityAssessment(models.Model):
     assessed_on = models.DateField(_("vurdert dato"))
     reduced_capacity = models.BooleanField(_("nedsatt arbeidsevne"))
     need_group = models.CharField(_("innsatsgruppe"), max_length=40, choices=NeedGroup.choices)
+    attachment = models.OneToOneField(
+        DocumentAttachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-assessed_on"]
@@ -141,6 +188,9 @@ class ActivityPlan(models.Model):
     approved = models.BooleanField(_("godkjent"), default=False)
     last_updated = models.DateField(_("sist oppdatert"))
     planned_activities = models.TextField(_("planlagte aktiviteter"), blank=True)
+    attachment = models.OneToOneField(
+        DocumentAttachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("aktivitetsplan")
@@ -163,6 +213,32 @@ class ReferralStatus(models.TextChoices):
     IKKE_AKTUELL = "IKKE_AKTUELL", _("Ikke aktuell")
     AVBRUTT_UTKAST = "AVBRUTT_UTKAST", _("Avbrutt utkast")
     FEILREGISTRERT = "FEILREGISTRERT", _("Feilregistrert")
+
+
+class EndReason(models.TextChoices):
+    """Why a referral or participation ended or was declined (NAV's codes)."""
+
+    FATT_JOBB = "FATT_JOBB", _("Fått jobb")
+    SYK = "SYK", _("Syk")
+    TRENGER_ANNEN_STOTTE = "TRENGER_ANNEN_STOTTE", _("Trenger annen støtte")
+    FIKK_IKKE_PLASS = "FIKK_IKKE_PLASS", _("Fikk ikke plass")
+    IKKE_MOTT = "IKKE_MOTT", _("Ikke møtt")
+    UTDANNING = "UTDANNING", _("Utdanning")
+    KRAV_IKKE_OPPFYLT = "KRAV_IKKE_OPPFYLT", _("Krav for deltakelse ikke oppfylt")
+    ANNET = "ANNET", _("Annet")
+
+
+class EventKind(models.TextChoices):
+    """What happened to a referral, for its history."""
+
+    OPPRETTET = "OPPRETTET", _("Opprettet")
+    ENDRET = "ENDRET", _("Endret")
+    SOKT_INN = "SOKT_INN", _("Søkt inn")
+    RETURNERT = "RETURNERT", _("Returnert til veileder")
+    GODKJENT = "GODKJENT", _("Godkjent og satt på venteliste")
+    TRUKKET = "TRUKKET", _("Trukket")
+    AVSLATT = "AVSLATT", _("Avslått av inntaksteamet")
+    AVBRUTT = "AVBRUTT", _("Utkast avbrutt")
 
 
 OPEN_STATUSES = (
@@ -203,7 +279,17 @@ class Referral(models.Model):
     justification_why_not_ordinary = models.TextField(_("hvorfor ikke ordinært tiltak"), blank=True)
     submitted_at = models.DateTimeField(_("søkt inn"), null=True, blank=True)
     waitlisted_at = models.DateTimeField(_("på venteliste fra"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The waitlist's order: approval time moved earlier by the county's priority-group bonus
+    # (DOMAIN.md section 5). Kept in step by the services and a nightly refresh, so that the
+    # order is one index scan; the groups are kept to explain it.
+    queue_since = models.DateTimeField(_("teller ventetid fra"), null=True, blank=True)
+    priority_bonus_days = models.PositiveIntegerField(_("prioritetstillegg (dager)"), default=0)
+    priority_groups = models.JSONField(_("prioriterte grupper"), default=list, blank=True)
+    closed_reason = models.CharField(
+        _("årsak"), max_length=30, choices=EndReason.choices, blank=True
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -221,16 +307,22 @@ class Referral(models.Model):
                 condition=Q(status__in=ReferralStatus.values), name="referral_status_valid"
             ),
             models.CheckConstraint(
-                condition=~Q(status=ReferralStatus.VENTELISTE) | Q(waitlisted_at__isnull=False),
-                name="referral_waitlisted_has_date",
+                condition=~Q(status=ReferralStatus.VENTELISTE)
+                | Q(waitlisted_at__isnull=False, queue_since__isnull=False),
+                name="referral_waitlisted_has_dates",
             ),
         ]
         indexes = [
-            # The waitlist: one (county, programme type), in order of approval.
+            # The waitlist: one (county, programme type), in waiting order.
             models.Index(
-                fields=["county", "programme_type", "waitlisted_at"],
+                fields=["county", "programme_type", "queue_since", "waitlisted_at"],
                 condition=Q(status=ReferralStatus.VENTELISTE),
                 name="referral_waitlist_idx",
+            ),
+            models.Index(
+                fields=["county", "submitted_at"],
+                condition=Q(status=ReferralStatus.SOKT_INN),
+                name="referral_review_queue_idx",
             ),
             models.Index(fields=["office", "status"]),
         ]
@@ -243,7 +335,7 @@ class ReferralEvent(models.Model):
     """Append-only history of a referral: who did what, when, from which office or team, why."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("hendelse"), max_length=30)
+    kind = models.CharField(_("hendelse"), max_length=30, choices=EventKind.choices)
     from_status = models.CharField(max_length=20, choices=ReferralStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=ReferralStatus.choices)
     actor = models.ForeignKey(
@@ -266,3 +358,66 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at:%d.%m.%Y %H:%M}"
+
+
+class CountyIntakeSettings(models.Model):
+    """A county's choices for its waitlists: the priority-group bonuses of the yearly
+    allocation letters (DOMAIN.md section 5; default 0 days, that is off)."""
+
+    county = models.OneToOneField(
+        County, on_delete=models.CASCADE, primary_key=True, related_name="intake_settings"
+    )
+    bonus_days_young = models.PositiveIntegerField(
+        _("tillegg for unge under 30 (dager)"), default=0
+    )
+    bonus_days_non_eea = models.PositiveIntegerField(
+        _("tillegg for innvandrere fra land utenfor EØS (dager)"), default=0
+    )
+    bonus_days_long_term_unemployed = models.PositiveIntegerField(
+        _("tillegg for langtidsledige (dager)"), default=0
+    )
+    young_age_limit = models.PositiveIntegerField(_("aldersgrense for unge"), default=30)
+    long_term_unemployed_days = models.PositiveIntegerField(
+        _("langtidsledig etter (dager)"), default=182
+    )
+
+    class Meta:
+        verbose_name = _("fylkets innstillinger for inntak")
+        verbose_name_plural = _("fylkenes innstillinger for inntak")
+
+    def __str__(self) -> str:
+        return str(self.county)
+
+
+class NotificationKind(models.TextChoices):
+    RETURNERT = "RETURNERT", _("Henvisning returnert")
+    GODKJENT = "GODKJENT", _("Henvisning godkjent")
+    AVSLATT = "AVSLATT", _("Henvisning avslått")
+    TILDELT = "TILDELT", _("Plass tildelt")
+
+
+class Notification(models.Model):
+    """A message to one member of staff about a referral, shown in the app and sent by email.
+    It names the referral by id and programme type only, never the person's identity."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.referral_id}"

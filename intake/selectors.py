@@ -1,9 +1,28 @@
-"""Reads of persons and referrals, always scoped by `org.access`."""
+"""Reads of persons, referrals and waitlists, always scoped by `org.access`."""
 
-from django.db.models import Q, QuerySet
+from __future__ import annotations
 
-from intake.models import OPEN_STATUSES, Person, Referral, ReferralStatus
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from intake.models import (
+    OPEN_STATUSES,
+    Notification,
+    Person,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+)
 from org.access import Scope
+from org.models import User
+
+S = ReferralStatus
+# The window the expected wait looks back over (issue: the last 12 weeks).
+EXIT_WINDOW_WEEKS = 12
 
 
 def person_list(*, scope: Scope) -> QuerySet[Person]:
@@ -16,12 +35,12 @@ def person_list(*, scope: Scope) -> QuerySet[Person]:
 
 
 def person_get(*, scope: Scope, person_id: int) -> Person | None:
-    """One person, or None when it does not exist or is out of scope (the caller answers 404
-    either way, so a deny never reveals whether the person exists)."""
+    """One person with the documents the gate reads, or None when it does not exist or is out
+    of scope (the caller answers 404 either way, so a deny never reveals existence)."""
     return (
         person_list(scope=scope)
-        .select_related("cv", "activity_plan")
-        .prefetch_related("work_capacity_assessments")
+        .select_related("cv", "activity_plan", "cv__attachment", "activity_plan__attachment")
+        .prefetch_related("work_capacity_assessments__attachment", "excluded_providers")
         .filter(pk=person_id)
         .first()
     )
@@ -31,24 +50,207 @@ def referral_list(*, scope: Scope) -> QuerySet[Referral]:
     """Referrals the user may see: those of their own offices' persons, and those of the
     counties whose intake work they do or lead."""
     # A draft belongs to its caseworker's office until it is submitted.
-    submitted = ~Q(status__in=[ReferralStatus.KLADD, ReferralStatus.AVBRUTT_UTKAST])
+    submitted = ~Q(status__in=[S.KLADD, S.AVBRUTT_UTKAST])
     return Referral.objects.filter(
         scope.person_office_q("person__office") | (scope.county_work_q("county") & submitted)
     ).select_related("person", "programme_type", "office", "county")
+
+
+def referral_get(*, scope: Scope, referral_id: int) -> Referral | None:
+    return (
+        referral_list(scope=scope)
+        .select_related("person__home_municipality", "person__caseworker", "created_by")
+        .filter(pk=referral_id)
+        .first()
+    )
+
+
+def referral_history(*, referral: Referral) -> QuerySet[ReferralEvent]:
+    return referral.events.select_related("actor", "actor_office", "actor_county").order_by(
+        "at", "pk"
+    )
 
 
 def person_open_referrals(*, scope: Scope, person: Person) -> QuerySet[Referral]:
     return referral_list(scope=scope).filter(person=person, status__in=OPEN_STATUSES)
 
 
-def waitlist(*, scope: Scope, county_number: str, programme_type_id: int) -> QuerySet[Referral]:
-    """One county's waitlist for one programme type, in waiting order."""
+def with_gate_documents(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Load what the gate reads for each referral in a fixed number of queries, and whether
+    the person has another open referral in the same programme type."""
+    others = Referral.objects.filter(
+        person=OuterRef("person"),
+        programme_type=OuterRef("programme_type"),
+        status__in=OPEN_STATUSES,
+    ).exclude(pk=OuterRef("pk"))
     return (
-        referral_list(scope=scope)
-        .filter(
-            county_id=county_number,
-            programme_type_id=programme_type_id,
-            status=ReferralStatus.VENTELISTE,
+        referrals.select_related("person__cv", "person__activity_plan")
+        .prefetch_related("person__work_capacity_assessments")
+        .annotate(has_other_open=Exists(others))
+    )
+
+
+def _ahead_of() -> Q:
+    """Waiting referrals ahead of the outer referral in its list: earlier queue_since, then
+    earlier approval, then lower id (a total order, so positions are unique)."""
+    return (
+        Q(queue_since__lt=OuterRef("queue_since"))
+        | Q(queue_since=OuterRef("queue_since"), waitlisted_at__lt=OuterRef("waitlisted_at"))
+        | Q(
+            queue_since=OuterRef("queue_since"),
+            waitlisted_at=OuterRef("waitlisted_at"),
+            pk__lt=OuterRef("pk"),
         )
-        .order_by("waitlisted_at", "pk")
+    )
+
+
+def with_positions(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Annotate each waiting referral with its position (1 = next) on its county's waitlist
+    for its programme type; others get None. One query, using the waitlist index."""
+    ahead = (
+        Referral.objects.filter(
+            status=S.VENTELISTE,
+            county=OuterRef("county"),
+            programme_type=OuterRef("programme_type"),
+        )
+        .filter(_ahead_of())
+        .order_by()
+        .values("county")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return referrals.annotate(ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), 0))
+
+
+def waitlist(
+    *,
+    scope: Scope,
+    county_number: str,
+    programme_type_id: int,
+    office_id: int | None = None,
+    municipality_number: str | None = None,
+    min_days: int | None = None,
+    priority_group: str | None = None,
+) -> QuerySet[Referral]:
+    """One county's waitlist for one programme type, in waiting order, optionally filtered
+    (positions stay those of the whole list)."""
+    entries = with_positions(
+        referral_list(scope=scope).filter(
+            county_id=county_number, programme_type_id=programme_type_id, status=S.VENTELISTE
+        )
+    ).select_related("person__home_municipality")
+    if office_id:
+        entries = entries.filter(office_id=office_id)
+    if municipality_number:
+        entries = entries.filter(person__home_municipality_id=municipality_number)
+    if min_days:
+        entries = entries.filter(
+            queue_since__lte=timezone.now() - datetime.timedelta(days=min_days)
+        )
+    if priority_group:
+        entries = entries.filter(priority_groups__contains=[priority_group])
+    return entries.order_by("queue_since", "waitlisted_at", "pk")
+
+
+def review_queue(
+    *,
+    scope: Scope,
+    county_number: str | None = None,
+    programme_type_id: int | None = None,
+    office_id: int | None = None,
+    municipality_number: str | None = None,
+    min_days: int | None = None,
+    order: str = "submitted_at",
+) -> QuerySet[Referral]:
+    """Submitted referrals awaiting the intake team's review, oldest first by default."""
+    queue = referral_list(scope=scope).filter(
+        status=S.SOKT_INN, county__in=scope.intake_county_numbers | scope.leader_county_numbers
+    )
+    if county_number:
+        queue = queue.filter(county_id=county_number)
+    if programme_type_id:
+        queue = queue.filter(programme_type_id=programme_type_id)
+    if office_id:
+        queue = queue.filter(office_id=office_id)
+    if municipality_number:
+        queue = queue.filter(person__home_municipality_id=municipality_number)
+    if min_days:
+        queue = queue.filter(submitted_at__lte=timezone.now() - datetime.timedelta(days=min_days))
+    orders = {
+        "submitted_at": ("submitted_at", "pk"),
+        "-submitted_at": ("-submitted_at", "-pk"),
+        "office": ("office__name", "submitted_at", "pk"),
+        "programme_type": ("programme_type__short_name", "submitted_at", "pk"),
+    }
+    return with_gate_documents(queue.select_related("person__home_municipality")).order_by(
+        *orders.get(order, orders["submitted_at"])
+    )
+
+
+@dataclass(frozen=True)
+class ExpectedWait:
+    """How long a place in line is likely to take, with its basis (DOMAIN.md section 5)."""
+
+    position: int
+    exits: int
+    window_weeks: int
+
+    @property
+    def exits_per_week(self) -> float:
+        return self.exits / self.window_weeks
+
+    @property
+    def weeks(self) -> float | None:
+        """None when nobody left the list in the window: no honest estimate exists."""
+        if self.exits == 0:
+            return None
+        return self.position / self.exits_per_week
+
+
+def waitlist_exits(
+    *, county_number: str, programme_type_ids: list[int], now: datetime.datetime | None = None
+) -> dict[int, int]:
+    """How many left each waitlist (placed, withdrawn or declined) in the last 12 weeks."""
+    since = (now or timezone.now()) - datetime.timedelta(weeks=EXIT_WINDOW_WEEKS)
+    rows = (
+        ReferralEvent.objects.filter(
+            from_status=S.VENTELISTE,
+            at__gte=since,
+            referral__county_id=county_number,
+            referral__programme_type_id__in=programme_type_ids,
+        )
+        .exclude(to_status=S.VENTELISTE)
+        .values("referral__programme_type_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["referral__programme_type_id"]: row["n"] for row in rows}
+
+
+def expected_wait(*, position: int, exits: int) -> ExpectedWait:
+    return ExpectedWait(position=position, exits=exits, window_weeks=EXIT_WINDOW_WEEKS)
+
+
+def caseworker_referrals(
+    *, scope: Scope, user: User, status: str | None = None
+) -> QuerySet[Referral]:
+    """The referrals of the offices the caseworker works at, theirs first."""
+    referrals = with_positions(
+        referral_list(scope=scope).filter(
+            office_id__in=scope.caseworker_office_ids | scope.leader_office_ids
+        )
+    )
+    if status:
+        referrals = referrals.filter(status=status)
+    return referrals.order_by("-updated_at", "-pk")
+
+
+def status_counts(referrals: QuerySet[Referral]) -> dict[str, int]:
+    rows = referrals.order_by().values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def unread_notifications(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).select_related(
+        "referral__programme_type"
     )

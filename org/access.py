@@ -110,6 +110,15 @@ class Scope:
     def provider_q(self, path: str = "provider") -> Q:
         return Q(**{f"{path}__in": self.provider_ids}) if self.provider_ids else _NOTHING
 
+    # What a user may do (services check these again, whatever the page offered).
+    def may_work_for_office(self, office_id: int) -> bool:
+        """Create and refer persons of this office: its caseworkers."""
+        return office_id in self.caseworker_office_ids
+
+    def may_review_for_county(self, county_number: str) -> bool:
+        """Review referrals and own the waitlists of this county: its intake team."""
+        return county_number in self.intake_county_numbers
+
     def may_see_protected(self, protection_level: str) -> bool:
         """Whether a person with this protection level is shown in full (else masked)."""
         return protection_level in self.protection_levels

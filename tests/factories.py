@@ -143,3 +143,4 @@ class ReferralFactory(factory.django.DjangoModelFactory[Referral]):
     status = ReferralStatus.VENTELISTE
     submitted_at = factory.LazyFunction(timezone.now)
     waitlisted_at = factory.LazyFunction(timezone.now)
+    queue_since = factory.LazyAttribute(lambda r: r.waitlisted_at)

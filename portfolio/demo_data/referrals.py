@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 
-from intake.models import Referral, ReferralEvent, ReferralStatus
+from intake.models import EventKind, Referral, ReferralEvent, ReferralStatus
 from portfolio.demo_data.documents import GateTarget, Thresholds
 from portfolio.demo_data.people import Geography, PersonPlan
 from portfolio.demo_data.scales import DEMO_REFERRALS, Scale
@@ -30,11 +30,10 @@ from portfolio.demo_data.timeline import Timeline
 from providers.models import ProgrammeType
 
 S = ReferralStatus
-# Event kinds, NAV-style verbs in the past tense.
-OPPRETTET = "OPPRETTET"
-SOKT_INN = "SOKT_INN"
-RETURNERT = "RETURNERT"
-GODKJENT = "GODKJENT"
+OPPRETTET = EventKind.OPPRETTET
+SOKT_INN = EventKind.SOKT_INN
+RETURNERT = EventKind.RETURNERT
+GODKJENT = EventKind.GODKJENT
 
 # Programme types referred to: the sheltered programmes dominate the waitlists.
 REFERRAL_MIX = (
@@ -104,6 +103,9 @@ class ReferralPlan:
             justification_why_not_ordinary=why_not,
             submitted_at=submitted[-1] if submitted else None,
             waitlisted_at=self.moments[-1] if self.status == S.VENTELISTE else None,
+            # No priority bonus in the demo counties (the default): the queue counts from approval.
+            queue_since=self.moments[-1] if self.status == S.VENTELISTE else None,
+            created_at=self.moments[0],
         )
 
     def event_models(self, referral_id: int) -> list[ReferralEvent]:
@@ -360,11 +362,10 @@ def insert_referrals(
             for event in plan.event_models(referral.pk)
         ]
         ReferralEvent.objects.bulk_create(rows, batch_size=5000)
-        # created_at and updated_at are auto_now fields, set to the moment of the insert;
-        # make them tell the referral's history instead, so lists sort as they would in use.
+        # updated_at is an auto_now field, set to the moment of the insert; make it tell the
+        # referral's history instead, so lists sort as they would in use.
         history = ReferralEvent.objects.filter(referral=OuterRef("pk")).values("at")
         Referral.objects.filter(pk__in=[referral.pk for referral in created]).update(
-            created_at=Subquery(history.order_by("at", "pk")[:1]),
             updated_at=Subquery(history.order_by("-at", "-pk")[:1]),
         )
         events += len(rows)

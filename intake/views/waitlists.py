@@ -1,4 +1,4 @@
-"""Pages about persons, referrals and waitlists. Thin: parse, call a selector, render."""
+"""The intake team's waitlist pages."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,37 +11,6 @@ from intake import selectors
 from intake.models import ReferralStatus
 from org.access import scope_for
 from providers.models import ProgrammeType
-
-
-@login_required
-def person_list(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    persons = selectors.person_list(scope=scope)
-    if request.GET.get("mine") == "1":
-        persons = persons.filter(caseworker_id=request.user.pk)
-    page = Paginator(persons, 50).get_page(request.GET.get("side"))
-    return render(
-        request,
-        "intake/person_list.html",
-        {"title": _("Brukere"), "page": page, "mine": request.GET.get("mine") == "1"},
-    )
-
-
-@login_required
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    scope = scope_for(request.user)
-    person = selectors.person_get(scope=scope, person_id=person_id)
-    if person is None or not scope.may_see_protected(person.protection_level):
-        raise Http404
-    return render(
-        request,
-        "intake/person_detail.html",
-        {
-            "title": person.full_name,
-            "person": person,
-            "referrals": selectors.person_open_referrals(scope=scope, person=person),
-        },
-    )
 
 
 @login_required
@@ -82,22 +51,5 @@ def waitlist_detail(
             "programme_type": programme_type,
             "county": scope.counties().get(number=county_number),
             "page": page,
-        },
-    )
-
-
-@login_required
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
-    scope = scope_for(request.user)
-    referral = selectors.referral_list(scope=scope).filter(pk=referral_id).first()
-    if referral is None:
-        raise Http404
-    return render(
-        request,
-        "intake/referral_detail.html",
-        {
-            "title": _("Henvisning"),
-            "referral": referral,
-            "events": referral.events.select_related("actor", "actor_office", "actor_county"),
         },
     )

@@ -1,0 +1,3 @@
+"""Routes of the intake REST API, under /api/."""
+
+urlpatterns: list = []

@@ -1,45 +1,131 @@
-"""API plumbing shared by every app: one exception handler turns the application's errors into
-400 responses with a code per field (HackSoft's styleguide)."""
+"""API plumbing shared by every app (HackSoft's styleguide): one exception handler that gives
+every error the same JSON body, the serializer that documents that body, and pagination for
+views built on the plain `APIView`.
 
+Every error answers `{"code", "message", "fields"}`: `code` is stable and machine-readable,
+`message` a sentence for people, and `fields` maps an input field to its own errors, each with
+a code of its own (`{"code": "required", "message": "..."}`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404
-from rest_framework import exceptions
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import ApplicationError
 
+FieldErrors = dict[str, list[dict[str, str]]]
+
+# ApplicationError codes that are not a plain "bad request".
+_STATUS_BY_CODE = {"NOT_FOUND": 404, "FORBIDDEN": 403, "STALE": 409}
+# DRF's own codes, named as the application names the same situations.
+_CODE_BY_DRF_CODE = {"permission_denied": "FORBIDDEN"}
+
+
+def error_body(code: str, message: str, fields: FieldErrors | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
+def application_error_body(error: ApplicationError) -> dict[str, Any]:
+    return error_body(
+        error.code,
+        error.message,
+        {
+            name: [{"code": error.code, "message": message} for message in messages]
+            for name, messages in error.fields.items()
+        },
+    )
+
+
+def _field_errors(detail: Any, name: str = "") -> FieldErrors:
+    """DRF's nested error detail flattened to `{"field": [...], "needs.0": [...]}`, keeping
+    each error's own code."""
+    found: FieldErrors = {}
+
+    def add(more: FieldErrors) -> None:
+        for key, errors in more.items():
+            found.setdefault(key, []).extend(errors)
+
+    if isinstance(detail, Mapping):
+        for key, value in detail.items():
+            add(_field_errors(value, f"{name}.{key}" if name else str(key)))
+    elif isinstance(detail, Sequence) and not isinstance(detail, str):
+        for index, item in enumerate(detail):
+            if isinstance(item, Mapping | list):
+                # A list of nested objects: one entry per item, empty where the item was fine.
+                add(_field_errors(item, f"{name}.{index}" if name else str(index)))
+            else:
+                add(_field_errors(item, name))
+    else:
+        key = name or api_settings.NON_FIELD_ERRORS_KEY
+        found[key] = [{"code": str(getattr(detail, "code", "invalid")), "message": str(detail)}]
+    return found
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        status = 404 if exc.code == "NOT_FOUND" else 403 if exc.code == "FORBIDDEN" else 400
-        if exc.code == "STALE":
-            status = 409
-        return Response(
-            {"code": exc.code, "message": exc.message, "fields": exc.fields}, status=status
-        )
+        return Response(application_error_body(exc), status=_STATUS_BY_CODE.get(exc.code, 400))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, exceptions.ValidationError):
-        detail = (
-            response.data
-            if isinstance(response.data, dict)
-            else {"non_field_errors": response.data}
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body(
+            "INVALID", _("Noen av feltene er ikke gyldige."), _field_errors(exc.detail)
         )
-        response.data = {
-            "code": "INVALID",
-            "message": "Ugyldige data.",
-            "fields": {
-                name: [
-                    f"{getattr(e, 'code', 'invalid')}: {e}"
-                    for e in (errs if isinstance(errs, list) else [errs])
-                ]
-                for name, errs in detail.items()
-            },
-        }
+    else:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        response.data = error_body(_CODE_BY_DRF_CODE.get(code, code.upper()), str(exc.detail))
     return response
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response (for the OpenAPI schema)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    # Declared fields leave the class (DRF's metaclass collects them), so this does not shadow
+    # `Serializer.fields` at run time; mypy only sees the class body.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=FieldErrorSerializer()),
+        help_text="Errors per input field, each with its own code.",
+    )
+
+
+def paginated_response(
+    *,
+    view: APIView,
+    request: Request,
+    queryset: QuerySet[Model],
+    serializer_class: type[serializers.BaseSerializer],
+    context: dict[str, Any],
+) -> Response:
+    """One page of `queryset` with `count`, `next` and `previous`, using the view's
+    `pagination_class` (the same class the OpenAPI schema describes)."""
+    pagination_class: type[BasePagination] | None = getattr(view, "pagination_class", None)
+    assert pagination_class is not None, f"{type(view).__name__} has no pagination_class"
+    paginator = pagination_class()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    data = serializer_class(page, many=True, context=context).data
+    return paginator.get_paginated_response(data)

@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "org.context_processors.navigation",
+                "intake.context_processors.work_counts",
             ],
         },
     },
@@ -131,6 +132,11 @@ STORAGES = {
 # Uploaded documents hold personal data: they live outside the web root and are only ever
 # served through a view that checks access.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Only the application's own user may read them on disk. Django's upload limits stay at their
+# defaults: they count form fields, not files; the 10 MB limit per PDF is the service's, and a
+# reverse proxy should cap the whole request a little above it (client_max_body_size 11m).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Celery. Without a broker URL (the laptop default) tasks run in-process, so the application
 # works with no Redis at all; production and CI point it at Redis.
@@ -175,8 +181,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "inntak@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so that a wrong token answers 401 rather than 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from intake.models import (
+    CV,
     OPEN_STATUSES,
+    ActivityPlan,
+    DocumentAttachment,
+    EventKind,
     Notification,
     Person,
     Referral,
     ReferralEvent,
     ReferralStatus,
+    WorkCapacityAssessment,
 )
 from org.access import Scope
 from org.models import User
@@ -122,6 +137,19 @@ def with_positions(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     return referrals.annotate(ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), 0))
 
 
+# A referral lists each priority group at most once, so it has at most this many.
+_PRIORITY_GROUP_SLOTS = 3
+
+
+def in_priority_group(group: str) -> Q:
+    """Referrals recorded in a priority group. JSON containment (`__contains`) exists only on
+    PostgreSQL and bin/run uses SQLite, so this looks at each place the group can be in."""
+    q = Q()
+    for index in range(_PRIORITY_GROUP_SLOTS):
+        q |= Q(**{f"priority_groups__{index}": group})
+    return q
+
+
 def waitlist(
     *,
     scope: Scope,
@@ -148,7 +176,7 @@ def waitlist(
             queue_since__lte=timezone.now() - datetime.timedelta(days=min_days)
         )
     if priority_group:
-        entries = entries.filter(priority_groups__contains=[priority_group])
+        entries = entries.filter(in_priority_group(priority_group))
     return entries.order_by("queue_since", "waitlisted_at", "pk")
 
 
@@ -231,10 +259,8 @@ def expected_wait(*, position: int, exits: int) -> ExpectedWait:
     return ExpectedWait(position=position, exits=exits, window_weeks=EXIT_WINDOW_WEEKS)
 
 
-def caseworker_referrals(
-    *, scope: Scope, user: User, status: str | None = None
-) -> QuerySet[Referral]:
-    """The referrals of the offices the caseworker works at, theirs first."""
+def caseworker_referrals(*, scope: Scope, status: str | None = None) -> QuerySet[Referral]:
+    """The referrals of the offices the caseworker works at or leads, latest change first."""
     referrals = with_positions(
         referral_list(scope=scope).filter(
             office_id__in=scope.caseworker_office_ids | scope.leader_office_ids
@@ -253,4 +279,63 @@ def status_counts(referrals: QuerySet[Referral]) -> dict[str, int]:
 def unread_notifications(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).select_related(
         "referral__programme_type"
+    )
+
+
+def person_search(*, scope: Scope, text: str) -> QuerySet[Person]:
+    """Persons in scope whose first or last name contains every word of `text`. Protected
+    persons the user may not see in full are left out: a masked row among the hits would tell
+    that someone of that name is protected."""
+    persons = person_list(scope=scope).filter(protection_level__in=scope.protection_levels)
+    for word in text.split()[:5]:
+        persons = persons.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return persons
+
+
+def person_referrals(*, scope: Scope, person: Person) -> QuerySet[Referral]:
+    """All of a person's referrals the user may see, newest first, with waitlist positions."""
+    return with_positions(referral_list(scope=scope).filter(person=person)).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def attachment_get(*, scope: Scope, attachment_id: int) -> DocumentAttachment | None:
+    """An attachment, if it belongs to a document of a person the user may see in full; None
+    otherwise (the caller answers 404 either way)."""
+    persons = person_list(scope=scope).filter(protection_level__in=scope.protection_levels)
+    owned = Q(pk__in=[])
+    for document in (CV, WorkCapacityAssessment, ActivityPlan):
+        owned |= Q(pk__in=document.objects.filter(person__in=persons).values("attachment_id"))
+    return DocumentAttachment.objects.filter(owned, pk=attachment_id).first()
+
+
+def waitlist_sizes(*, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """How many wait on each (county number, programme type id) list, in one query. A count
+    only, never who: a caseworker may know how long the line their person stands in is."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    rows = (
+        Referral.objects.filter(
+            status=S.VENTELISTE,
+            county_id__in={county for county, _type in wanted},
+            programme_type_id__in={type_id for _county, type_id in wanted},
+        )
+        .values("county_id", "programme_type_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    sizes = {(row["county_id"], row["programme_type_id"]): row["n"] for row in rows}
+    return {key: sizes.get(key, 0) for key in wanted}
+
+
+def with_latest_return(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Annotate each referral with the reasons and comment of its latest return (`return_reasons`,
+    `return_comment`; None if never returned), in the same query."""
+    latest = ReferralEvent.objects.filter(
+        referral=OuterRef("pk"), kind=EventKind.RETURNERT
+    ).order_by("-at", "-pk")
+    return referrals.annotate(
+        return_reasons=Subquery(latest.values("reasons")[:1], output_field=JSONField()),
+        return_comment=Subquery(latest.values("comment")[:1]),
     )

@@ -1,7 +1,9 @@
 """Programme types (tiltakstyper) and providers' offerings (gjennomføringer)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Municipality, Provider
@@ -75,6 +77,17 @@ class Offering(models.Model):
         % {"codes": ", ".join(CompetenceTag.values)},
     )
     open_for_intake = models.BooleanField(_("åpen for inntak"), default=True)
+    cohort_starts_on = models.DateField(_("oppstart (felles)"), null=True, blank=True)
+    cohort_ends_on = models.DateField(_("slutt (felles)"), null=True, blank=True)
+    # Capacity, kept in step by the services under a row lock and guarded by the database:
+    # `free_places` is what the provider reported free and nobody has been given yet; a
+    # placement takes one with a conditional UPDATE (never below zero), so a place can't be
+    # given twice whatever the timing. `places_assigned` (given, not started) and
+    # `places_occupied` (participating) can never exceed the contracted places together.
+    free_places = models.PositiveIntegerField(_("ledige plasser"), default=0)
+    free_from = models.DateField(_("ledig fra"), null=True, blank=True)
+    places_assigned = models.PositiveIntegerField(_("tildelt, ikke startet"), default=0)
+    places_occupied = models.PositiveIntegerField(_("deltakere"), default=0)
 
     class Meta:
         ordering = ["name"]
@@ -87,6 +100,28 @@ class Offering(models.Model):
             models.CheckConstraint(
                 condition=Q(start_type__in=StartType.values), name="offering_start_type_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(free_places__gte=0)
+                & Q(
+                    places_assigned__gte=0,
+                    places_occupied__gte=0,
+                ),
+                name="offering_capacity_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    free_places__lte=models.F("contracted_places")
+                    - models.F("places_assigned")
+                    - models.F("places_occupied")
+                ),
+                name="offering_capacity_within_contract",
+            ),
+            models.CheckConstraint(
+                condition=Q(cohort_ends_on__isnull=True)
+                | Q(cohort_starts_on__isnull=True)
+                | Q(cohort_ends_on__gte=models.F("cohort_starts_on")),
+                name="offering_cohort_dates_in_order",
+            ),
         ]
         indexes = [models.Index(fields=["programme_type", "municipality"])]
 
@@ -94,4 +129,102 @@ class Offering(models.Model):
         return self.name
 
 
-__all__ = ["NeedGroup", "Offering", "ProgrammeType", "StartType"]
+class OfferingClosedPeriod(models.Model):
+    """A period when an offering takes nobody in (holidays, renovation)."""
+
+    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="closed_periods")
+    starts_on = models.DateField(_("fra"))
+    ends_on = models.DateField(_("til"))
+    reason = models.CharField(_("årsak"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        verbose_name = _("stengt periode")
+        verbose_name_plural = _("stengte perioder")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="closed_period_dates_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on:%d.%m.%Y}–{self.ends_on:%d.%m.%Y}"
+
+
+class ReportChannel(models.TextChoices):
+    WEB = "WEB", _("Nettside")
+    API = "API", _("API")
+
+
+class CapacityReport(models.Model):
+    """ledig kapasitet: the provider's statement "N places free from date D" for an offering.
+    Every accepted report is kept; the latest sets the offering's free places."""
+
+    offering = models.ForeignKey(
+        Offering, on_delete=models.CASCADE, related_name="capacity_reports"
+    )
+    free_places = models.PositiveIntegerField(_("ledige plasser"))
+    free_from = models.DateField(_("ledig fra"))
+    note = models.TextField(_("merknad"), blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=3, choices=ReportChannel.choices)
+    # The places that were already spoken for when the report came in, for the history.
+    contracted_places = models.PositiveIntegerField()
+    places_assigned = models.PositiveIntegerField()
+    places_occupied = models.PositiveIntegerField()
+    # A client-chosen key: the same key twice is one report (a double click, an API retry).
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("kapasitetsmelding")
+        verbose_name_plural = _("kapasitetsmeldinger")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offering", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="capacity_report_idempotent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.free_places} ledige fra {self.free_from:%d.%m.%Y}"
+
+
+class ProviderApiToken(models.Model):
+    """A provider's key to the capacity API. Only a hash is stored; the key is shown once."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("navn"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API-nøkkel")
+        verbose_name_plural = _("API-nøkler")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+__all__ = [
+    "CapacityReport",
+    "NeedGroup",
+    "Offering",
+    "OfferingClosedPeriod",
+    "ProgrammeType",
+    "ProviderApiToken",
+    "ReportChannel",
+    "StartType",
+]

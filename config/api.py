@@ -9,7 +9,7 @@ a code of its own (`{"code": "required", "message": "..."}`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -120,12 +120,16 @@ def paginated_response(
     queryset: QuerySet[Model],
     serializer_class: type[serializers.BaseSerializer],
     context: dict[str, Any],
+    prepare_page: Callable[[list[Any]], None] | None = None,
 ) -> Response:
     """One page of `queryset` with `count`, `next` and `previous`, using the view's
-    `pagination_class` (the same class the OpenAPI schema describes)."""
+    `pagination_class` (the same class the OpenAPI schema describes). `prepare_page` may
+    add to the page's rows what is cheaper to compute for one page than for the whole list."""
     pagination_class: type[BasePagination] | None = getattr(view, "pagination_class", None)
     assert pagination_class is not None, f"{type(view).__name__} has no pagination_class"
     paginator = pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
+    if prepare_page is not None and page is not None:
+        prepare_page(page)
     data = serializer_class(page, many=True, context=context).data
     return paginator.get_paginated_response(data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -150,6 +150,18 @@ def in_priority_group(group: str) -> Q:
     return q
 
 
+def attach_positions(referrals: Sequence[Referral]) -> None:
+    """Set `ahead` (people in front; position = ahead + 1) on each waiting referral of a page,
+    in one query however long the lists are."""
+    waiting = [r.pk for r in referrals if r.status == S.VENTELISTE]
+    ahead: dict[int, int] = {}
+    if waiting:
+        for row in with_positions(Referral.objects.filter(pk__in=waiting)):
+            ahead[row.pk] = row.ahead  # type: ignore[attr-defined]
+    for referral in referrals:
+        referral.ahead = ahead.get(referral.pk)  # type: ignore[attr-defined]
+
+
 def waitlist(
     *,
     scope: Scope,
@@ -162,11 +174,13 @@ def waitlist(
 ) -> QuerySet[Referral]:
     """One county's waitlist for one programme type, in waiting order, optionally filtered
     (positions stay those of the whole list)."""
-    entries = with_positions(
-        referral_list(scope=scope).filter(
-            county_id=county_number, programme_type_id=programme_type_id, status=S.VENTELISTE
-        )
-    ).select_related("person__home_municipality")
+    # Positions are added per page (attach_positions): counting who is ahead of every row of a
+    # long list would cost a query per row before the page's LIMIT applies.
+    entries = (
+        referral_list(scope=scope)
+        .filter(county_id=county_number, programme_type_id=programme_type_id, status=S.VENTELISTE)
+        .select_related("person__home_municipality")
+    )
     if office_id:
         entries = entries.filter(office_id=office_id)
     if municipality_number:
@@ -249,7 +263,9 @@ def waitlist_exits(
         )
         .exclude(to_status=S.VENTELISTE)
         .values("referral__programme_type_id")
-        .annotate(n=Count("pk"))
+        # People, not events: someone offered a place who declined and was placed later
+        # left the list once.
+        .annotate(n=Count("referral", distinct=True))
         .order_by()
     )
     return {row["referral__programme_type_id"]: row["n"] for row in rows}

@@ -125,9 +125,11 @@ class Worker:
 
 
 @pytest.fixture
-def celery_worker(transactional_db: None) -> Iterator[Worker]:
+def celery_worker(transactional_db: None, django_db_serialized_rollback: None) -> Iterator[Worker]:
     """A real `celery worker` process on Redis, reading the test database, consuming a queue of
-    its own. Fails (never skips) when Redis is not configured: the suite needs it."""
+    its own. Fails (never skips) when Redis is not configured: the suite needs it. The worker
+    reads committed data, so the test is transactional; serialized rollback restores the
+    reference data that the flush after it would otherwise remove for later tests."""
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         pytest.fail("REDIS_URL is not set: the worker tests need Redis (run bin/test).")

@@ -501,4 +501,5 @@ class WaitlistApi(IntakeListApi):
             queryset=entries,
             serializer_class=s.WaitlistEntryOutput,
             context={"scope": scope, "exits": exits},
+            prepare_page=selectors.attach_positions,
         )

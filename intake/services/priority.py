@@ -54,12 +54,12 @@ def apply_priority(referral: Referral, priority: Priority) -> None:
     referral.queue_since = referral.waitlisted_at - datetime.timedelta(days=priority.bonus_days)
 
 
-def waitlist_refresh_priorities(*, county_number: str) -> int:
+def waitlist_refresh_priorities(*, county_number: str, today: datetime.date | None = None) -> int:
     """Recompute every waiting referral's priority in a county (nightly, and when the county
     changes its bonuses): people turn 30 and become long-term unemployed as time passes.
     Returns how many referrals changed."""
     rules = county_settings(county_number)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     changed: list[Referral] = []
     with transaction.atomic():
         waiting = (

@@ -8,7 +8,7 @@ an event to the history in one transaction, and queues notifications after commi
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -93,8 +93,8 @@ class BulkOutcome:
 def _stale() -> ApplicationError:
     return ApplicationError(
         _(
-            "Henvisningen er endret av noen andre etter at du åpnet den. Det du skrev er ikke "
-            "lagret: se endringen, og prøv igjen."
+            "Henvisningen er endret av noen andre etter at du åpnet den. Se endringen, og "
+            "prøv igjen."
         ),
         code="STALE",
     )
@@ -374,6 +374,21 @@ def referral_return(
     return referral
 
 
+AUTHOR_EVENTS = (EventKind.OPPRETTET, EventKind.ENDRET, EventKind.SOKT_INN)
+
+
+def referral_authored_by(
+    referral: Referral, user_id: int, events: Iterable[ReferralEvent] | None = None
+) -> bool:
+    """Four eyes: whoever wrote or submitted a referral may not also approve it. Pass the
+    referral's events when they are loaded already, to save the query."""
+    if referral.created_by_id == user_id:
+        return True
+    if events is None:
+        return referral.events.filter(kind__in=AUTHOR_EVENTS, actor_id=user_id).exists()
+    return any(e.kind in AUTHOR_EVENTS and e.actor_id == user_id for e in events)
+
+
 @transaction.atomic
 def referral_approve(*, actor: User, referral_id: int, expected_version: int | None) -> Referral:
     """Approve onto the county's waitlist for the programme type, dated now."""
@@ -382,9 +397,12 @@ def referral_approve(*, actor: User, referral_id: int, expected_version: int | N
     if referral.status != S.SOKT_INN:
         raise _not_allowed(referral, _("godkjennes"))
     submitter = _submitter(referral)
-    if submitter is not None and submitter.pk == actor.pk:
+    if referral_authored_by(referral, actor.pk):
         raise ApplicationError(
-            _("Du sendte inn denne henvisningen selv. En annen i inntaksteamet må godkjenne den."),
+            _(
+                "Du har skrevet eller sendt inn denne henvisningen selv. En annen i "
+                "inntaksteamet må godkjenne den."
+            ),
             code="FOUR_EYES",
         )
     now = timezone.now()

@@ -38,9 +38,13 @@ from intake.forms.review import (
     add_service_error,
 )
 from intake.gate import JUSTIFICATION_PARTS, GateCode, GateFailure, GateResult, gate_check
-from intake.models import EventKind, Referral, ReferralEvent, ReferralStatus
+from intake.models import Referral, ReferralStatus
 from intake.services import referrals as referral_services
-from intake.services.referrals import JUSTIFICATION_FIELDS, RETURN_REASONS
+from intake.services.referrals import (
+    JUSTIFICATION_FIELDS,
+    RETURN_REASONS,
+    referral_authored_by,
+)
 from intake.views.facets import Option, group_counts, options, wait_options
 from org.access import Scope, scope_for
 from org.models import Municipality, Office, User
@@ -405,11 +409,6 @@ def _load(scope: Scope, referral_id: int) -> Referral:
     return referral
 
 
-def _last_submitter_id(events: list[ReferralEvent]) -> int | None:
-    submitted = [e for e in events if e.kind == EventKind.SOKT_INN]
-    return submitted[-1].actor_id if submitted else None
-
-
 def _render_detail(
     request: HttpRequest,
     scope: Scope,
@@ -477,7 +476,7 @@ def _render_detail(
             "may_review": may_review,
             "can_approve": may_review and referral.status == S.SOKT_INN,
             "can_decline": may_review and referral.status in (S.SOKT_INN, S.VENTELISTE),
-            "submitted_by_me": _last_submitter_id(events) == request.user.pk,
+            "submitted_by_me": referral_authored_by(referral, request.user.pk or 0, events),
             "forms": forms,
             "error": error,
             "return_reasons": [

@@ -140,6 +140,8 @@ def waitlist_detail(
         )
 
     page = Paginator(waitlist(), PAGE_SIZE).get_page(request.GET.get("side"))
+    page.object_list = list(page.object_list)
+    selectors.attach_positions(page.object_list)
     exits = selectors.waitlist_exits(
         county_number=county_number, programme_type_ids=[programme_type_id]
     ).get(programme_type_id, 0)

@@ -106,6 +106,7 @@ class ReferralPlan:
             # No priority bonus in the demo counties (the default): the queue counts from approval.
             queue_since=self.moments[-1] if self.status == S.VENTELISTE else None,
             created_at=self.moments[0],
+            version=len(self.events),
         )
 
     def event_models(self, referral_id: int) -> list[ReferralEvent]:

@@ -29,7 +29,8 @@ from intake.models import (
     ReferralStatus,
     WorkCapacityAssessment,
 )
-from org.models import CountyMembership, OfficeMembership, Provider
+from intake.services.priority import waitlist_refresh_priorities
+from org.models import County, CountyMembership, OfficeMembership, Provider
 from portfolio.demo_data.documents import Thresholds, insert_documents
 from portfolio.demo_data.offerings import create_providers, exclude_providers
 from portfolio.demo_data.people import Geography, insert_persons, plan_persons
@@ -170,6 +171,11 @@ def seed_demo(
         )
     with phases.run("referrals, events", len(referrals)) as advance:
         insert_referrals(referrals, advance, BATCH_SIZE)
+    with phases.run("waitlist priorities", None):
+        # The same service as the nightly refresh: records each waiting person's priority
+        # groups (and the county's bonus, 0 days by default).
+        for county_number in County.objects.values_list("number", flat=True):
+            waitlist_refresh_priorities(county_number=county_number, today=today)
 
     report = SeedReport(created=True, persons=len(persons), logins=_logins())
     report.counts = _counts()

@@ -594,6 +594,7 @@ def test_with_a_bonus_for_young_people_a_younger_person_approved_later_is_ahead(
             scope=scope_for(intake), county_number="50", programme_type_id=programme().pk
         )
     )
+    selectors.attach_positions(waiting)
     assert [(r.pk, getattr(r, "ahead", None)) for r in waiting] == [
         (younger.pk, 0),
         (older.pk, 1),

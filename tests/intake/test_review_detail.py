@@ -287,7 +287,7 @@ def test_the_submitter_sees_why_they_cannot_approve(personas, client):
     response = open_page(client, both, referral)
     assert response.context["submitted_by_me"]
     body = response.content.decode()
-    assert "Du sendte inn denne henvisningen selv." in body
+    assert "Du har skrevet eller sendt inn denne henvisningen selv." in body
     response = client.post(url("review-approve", referral), {"version": referral.version})
     assert response.status_code == 400
     assert Referral.objects.get(pk=referral.pk).status == S.SOKT_INN

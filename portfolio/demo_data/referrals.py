@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 
-from intake.models import EventKind, Referral, ReferralEvent, ReferralStatus
+from intake.models import EndReason, EventKind, Referral, ReferralEvent, ReferralStatus
 from portfolio.demo_data.documents import GateTarget, Thresholds
 from portfolio.demo_data.people import Geography, PersonPlan
 from portfolio.demo_data.scales import DEMO_REFERRALS, Scale
@@ -55,7 +55,15 @@ RETURN_REASONS = (
     ("AKTIVITETSPLAN_UTDATERT", 20),
     ("AEV_UTDATERT", 10),
 )
-SHARE_RETURNED_FIRST = {S.SOKT_INN: 0.15, S.VENTELISTE: 0.22}
+SHARE_RETURNED_FIRST = {S.SOKT_INN: 0.15, S.VENTELISTE: 0.22, S.IKKE_AKTUELL: 0.22}
+# Why people who waited left the list without a place (the caseworker withdrew them): their
+# leaving is what the expected wait is computed from, until placements exist.
+LEFT_REASONS = (
+    (EndReason.FATT_JOBB, 35),
+    (EndReason.UTDANNING, 15),
+    (EndReason.TRENGER_ANNEN_STOTTE, 30),
+    (EndReason.SYK, 20),
+)
 SHARE_DRAFTS_UNFINISHED = 0.6
 # Chance that a person already waiting for one programme type is also put on another's list.
 SHARE_SECOND_WAITLIST = 0.2
@@ -89,6 +97,9 @@ class ReferralPlan:
         submitted = [
             at for at, e in zip(self.moments, self.events, strict=True) if e.kind == SOKT_INN
         ]
+        approved = [
+            at for at, e in zip(self.moments, self.events, strict=True) if e.kind == GODKJENT
+        ]
         need, goal, why, why_not = self.justification
         return Referral(
             person_id=self.person.pk,
@@ -102,9 +113,11 @@ class ReferralPlan:
             justification_why_programme=why,
             justification_why_not_ordinary=why_not,
             submitted_at=submitted[-1] if submitted else None,
-            waitlisted_at=self.moments[-1] if self.status == S.VENTELISTE else None,
-            # No priority bonus in the demo counties (the default): the queue counts from approval.
-            queue_since=self.moments[-1] if self.status == S.VENTELISTE else None,
+            waitlisted_at=approved[-1] if approved else None,
+            # No priority bonus in the demo counties (the default): the queue counts from
+            # approval; the nightly refresh (run at the end of seeding) records the groups.
+            queue_since=approved[-1] if self.status == S.VENTELISTE else None,
+            closed_reason=self.events[-1].reasons[0] if self.status == S.IKKE_AKTUELL else "",
             created_at=self.moments[0],
             version=len(self.events),
         )
@@ -176,6 +189,10 @@ class _History:
     def approved(self, day: datetime.date) -> None:
         self._add(GODKJENT, S.VENTELISTE, day, by_intake=True)
 
+    def left(self, day: datetime.date, reason: str) -> None:
+        event = self._add(EventKind.TRUKKET, S.IKKE_AKTUELL, day, by_intake=False)
+        event.reasons = [reason]
+
 
 class ReferralPlanner:
     def __init__(
@@ -210,7 +227,7 @@ class ReferralPlanner:
         mix = [
             (code, weight)
             for code, weight in REFERRAL_MIX
-            if status != S.VENTELISTE or self.types[code].has_waitlist
+            if status not in (S.VENTELISTE, S.IKKE_AKTUELL) or self.types[code].has_waitlist
         ]
         pools = {code: self.eligible(candidates, code) for code, _ in mix}
         codes = [code for code, _ in mix if pools[code]]
@@ -277,6 +294,10 @@ class ReferralPlanner:
             Thresholds.of(programme_type),
         )
         before = self.timeline.working_day_before
+        left_on = None
+        if status == S.IKKE_AKTUELL:
+            left_on = before(self.timeline.last_working_day, rng, 0, 80)
+            waitlisted_on = before(left_on, rng, 14, 400)
         if status == S.KLADD:
             history.created(before(self.timeline.last_working_day, rng, 0, 45))
             if rng.random() < SHARE_DRAFTS_UNFINISHED:
@@ -306,6 +327,10 @@ class ReferralPlanner:
             history.submitted(target.passed_on)
             if waitlisted_on is not None:
                 history.approved(waitlisted_on)
+            if left_on is not None:
+                reasons = [reason for reason, _weight in LEFT_REASONS]
+                weights = [weight for _reason, weight in LEFT_REASONS]
+                history.left(left_on, rng.choices(reasons, weights)[0])
         if status != S.KLADD:
             self._target(index, target)
         plan = ReferralPlan(
@@ -341,11 +366,12 @@ def plan_referrals(
         S.SOKT_INN: scale.submitted,
         S.RETURNERT: scale.returned,
         S.VENTELISTE: scale.waitlisted,
+        S.IKKE_AKTUELL: scale.left_waitlist,
     }
     for status, count in DEMO_REFERRALS.items():
         planner.plan(status, count, demo_portfolio, waitlist_days)
     for status, count in totals.items():
-        planner.plan(status, count - DEMO_REFERRALS[status], everyone, waitlist_days)
+        planner.plan(status, count - DEMO_REFERRALS.get(status, 0), everyone, waitlist_days)
     return planner.referrals, planner.targets
 
 

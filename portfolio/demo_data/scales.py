@@ -14,6 +14,8 @@ class Scale:
     drafts: int
     submitted: int
     returned: int
+    # Approved, then left the waitlist without a place in the last 12 weeks.
+    left_waitlist: int
     offerings: int
     # Persons added at the demo office on top of its share by population, so that `veileder`
     # has a full portfolio even at the small scale.
@@ -29,6 +31,7 @@ DEMO = Scale(
     drafts=25,
     submitted=30,
     returned=20,
+    left_waitlist=40,
     offerings=60,
     demo_office_extra_persons=100,
     demo_county_boost=4.0,
@@ -42,6 +45,7 @@ NATIONAL = Scale(
     drafts=900,
     submitted=800,
     returned=700,
+    left_waitlist=2_000,
     offerings=600,
     demo_office_extra_persons=0,
     demo_county_boost=1.0,

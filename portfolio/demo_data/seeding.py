@@ -230,4 +230,5 @@ _STATUSES = (
     ReferralStatus.SOKT_INN,
     ReferralStatus.RETURNERT,
     ReferralStatus.VENTELISTE,
+    ReferralStatus.IKKE_AKTUELL,
 )

@@ -22,10 +22,11 @@ from intake.models import (
     ReferralStatus,
     WorkCapacityAssessment,
 )
+from intake.selectors import waitlist_exits
 from org.models import County, CountyRole, Office, OfficeRole, Provider, User
 from portfolio.demo_data import DEMO_PASSWORD
 from portfolio.demo_data.names import NORWEGIAN_MEN, NORWEGIAN_WOMEN
-from providers.models import Offering
+from providers.models import Offering, ProgrammeType
 
 TODAY = datetime.date(2025, 11, 20)
 S = ReferralStatus
@@ -182,7 +183,13 @@ def test_demo_scale_fills_every_county_and_richest_trondelag() -> None:
 
     assert Person.objects.count() == 3000
     statuses = dict(Referral.objects.values_list("status").annotate(n=Count("pk")).order_by())
-    assert statuses == {S.KLADD: 25, S.SOKT_INN: 30, S.RETURNERT: 20, S.VENTELISTE: 300}
+    assert statuses == {
+        S.KLADD: 25,
+        S.SOKT_INN: 30,
+        S.RETURNERT: 20,
+        S.VENTELISTE: 300,
+        S.IKKE_AKTUELL: 40,
+    }
     assert Offering.objects.count() == 60
     waiting = waitlist_per_county()
     assert set(waiting) == set(County.objects.values_list("number", flat=True))
@@ -312,7 +319,7 @@ def test_demo_logins_have_the_documented_password_and_their_roles() -> None:
     portfolio = Person.objects.filter(caseworker=veileder)
     assert 140 <= portfolio.count() <= 160
     assert set(portfolio.values_list("office__name", flat=True)) == {"Nav Midtbyen"}
-    assert set(Referral.objects.filter(created_by=veileder).values_list("status", flat=True)) == {
+    assert set(Referral.objects.filter(created_by=veileder).values_list("status", flat=True)) >= {
         S.KLADD,
         S.SOKT_INN,
         S.RETURNERT,
@@ -334,3 +341,17 @@ def test_demo_logins_have_the_documented_password_and_their_roles() -> None:
     )
     assert generated.exists()
     assert not any(user.has_usable_password() for user in generated)
+
+
+def test_people_left_the_waitlists_recently_so_waits_can_be_estimated() -> None:
+    seed_demo("--reset")
+
+    left = Referral.objects.filter(status=S.IKKE_AKTUELL)
+    assert left.count() == 40
+    assert all(r.waitlisted_at and r.closed_reason for r in left)
+    exits = waitlist_exits(
+        county_number="50",
+        programme_type_ids=list(ProgrammeType.objects.values_list("pk", flat=True)),
+        now=datetime.datetime.combine(TODAY, datetime.time(23), tzinfo=datetime.UTC),
+    )
+    assert sum(exits.values()) > 0

@@ -239,6 +239,10 @@ class EventKind(models.TextChoices):
     TRUKKET = "TRUKKET", _("Trukket")
     AVSLATT = "AVSLATT", _("Avslått av inntaksteamet")
     AVBRUTT = "AVBRUTT", _("Utkast avbrutt")
+    TILDELT = "TILDELT", _("Tildelt plass")
+    TAKKET_NEI = "TAKKET_NEI", _("Plassen ble ikke tatt i bruk")
+    STARTET = "STARTET", _("Startet")
+    AVSLUTTET = "AVSLUTTET", _("Avsluttet")
 
 
 OPEN_STATUSES = (
@@ -389,11 +393,98 @@ class CountyIntakeSettings(models.Model):
         return str(self.county)
 
 
+class PlacementStatus(models.TextChoices):
+    TILDELT = "TILDELT", _("Tildelt, ikke startet")
+    DELTAR = "DELTAR", _("Deltar")
+    AVSLUTTET = "AVSLUTTET", _("Avsluttet")
+    IKKE_STARTET = "IKKE_STARTET", _("Ikke startet")
+
+
+class Outcome(models.TextChoices):
+    """What a participation led to, for results per provider (DOMAIN.md section 6)."""
+
+    ARBEID = "ARBEID", _("Arbeid")
+    UTDANNING = "UTDANNING", _("Utdanning")
+    ANNET_TILTAK = "ANNET_TILTAK", _("Annet tiltak")
+    HELSE = "HELSE", _("Helse")
+    ANNET = "ANNET", _("Annet")
+
+
+ACTIVE_PLACEMENT_STATUSES = (PlacementStatus.TILDELT, PlacementStatus.DELTAR)
+
+
+class Placement(models.Model):
+    """tildelt plass: a person given a place at an offering. The offering's capacity counters
+    move with it (see providers.Offering), under the database's checks."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="placements")
+    offering = models.ForeignKey(
+        "providers.Offering", on_delete=models.PROTECT, related_name="placements"
+    )
+    status = models.CharField(
+        max_length=20, choices=PlacementStatus.choices, default=PlacementStatus.TILDELT
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    planned_start = models.DateField(_("planlagt oppstart"), null=True, blank=True)
+    started_on = models.DateField(_("startdato"), null=True, blank=True)
+    ended_on = models.DateField(_("sluttdato"), null=True, blank=True)
+    end_reason = models.CharField(_("årsak"), max_length=30, choices=EndReason.choices, blank=True)
+    outcome = models.CharField(_("resultat"), max_length=20, choices=Outcome.choices, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-assigned_at", "-pk"]
+        verbose_name = _("tildelt plass")
+        verbose_name_plural = _("tildelte plasser")
+        constraints = [
+            # A referral holds at most one place at a time.
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(status__in=ACTIVE_PLACEMENT_STATUSES),
+                name="placement_one_active_per_referral",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PlacementStatus.values), name="placement_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=models.F("started_on")),
+                name="placement_dates_in_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["offering", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} #{self.pk}"
+
+
+class MatchingRequest(models.Model):
+    """New free places were reported for a county and programme type: the intake team sees
+    them, and (from the matching issue on) a matching run starts. One row per debounced burst."""
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="+")
+    programme_type = models.ForeignKey(ProgrammeType, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    free_places = models.PositiveIntegerField(default=0)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.county_id}/{self.programme_type_id} {self.requested_at:%d.%m.%Y %H:%M}"
+
+
 class NotificationKind(models.TextChoices):
     RETURNERT = "RETURNERT", _("Henvisning returnert")
     GODKJENT = "GODKJENT", _("Henvisning godkjent")
     AVSLATT = "AVSLATT", _("Henvisning avslått")
     TILDELT = "TILDELT", _("Plass tildelt")
+    IKKE_STARTET = "IKKE_STARTET", _("Plassen ble ikke tatt i bruk")
 
 
 class Notification(models.Model):

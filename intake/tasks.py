@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from intake.services.notifications import notification_send
+from intake.services.placements import matching_request
 from intake.services.priority import waitlist_refresh_priorities
 from org.models import County
 
@@ -22,3 +23,9 @@ def waitlists_refresh_priorities() -> int:
         waitlist_refresh_priorities(county_number=number)
         for number in County.objects.values_list("number", flat=True)
     )
+
+
+@shared_task(name="intake.matching_requested")
+def matching_requested(offering_id: int) -> None:
+    """Free places were reported for an offering (debounced per county and programme type)."""
+    matching_request(offering_id=offering_id)

@@ -1,3 +1,3 @@
-from intake import urls_caseworker, urls_review
+from intake import urls_caseworker, urls_provider, urls_review
 
-urlpatterns = urls_caseworker.urlpatterns + urls_review.urlpatterns
+urlpatterns = urls_caseworker.urlpatterns + urls_review.urlpatterns + urls_provider.urlpatterns

@@ -1,0 +1,3 @@
+"""Routes of the provider API (token per provider), under /api/provider/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the provider portal pages about participants."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the offering and provider management pages (administrators, intake teams)."""
+
+urlpatterns: list = []

@@ -29,7 +29,8 @@ from config.errors import ApplicationError
 FieldErrors = dict[str, list[dict[str, str]]]
 
 # ApplicationError codes that are not a plain "bad request".
-_STATUS_BY_CODE = {"NOT_FOUND": 404, "FORBIDDEN": 403, "STALE": 409}
+# Conflicts with what someone else just did answer 409: the client should reload and decide.
+_STATUS_BY_CODE = {"NOT_FOUND": 404, "FORBIDDEN": 403, "STALE": 409, "PLACE_TAKEN": 409}
 # DRF's own codes, named as the application names the same situations.
 _CODE_BY_DRF_CODE = {"permission_denied": "FORBIDDEN"}
 
@@ -93,6 +94,38 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = codes if isinstance(codes, str) else "error"
         response.data = error_body(_CODE_BY_DRF_CODE.get(code, code.upper()), str(exc.detail))
     return response
+
+
+class InputSerializer(serializers.Serializer):
+    """Refuses keys that are not among its fields (code "unknown"), next to DRF's own errors
+    ("required", "invalid", "min_value", ...). For every app's input serializers."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, list[exceptions.ErrorDetail]] = {}
+        if isinstance(data, Mapping):
+            unknown = {
+                str(name): [exceptions.ErrorDetail(_("Ukjent felt."), code="unknown")]
+                for name in data
+                if name not in self.fields
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: DRF's CharField would turn 123 or 1.5 into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
 
 
 class FieldErrorSerializer(serializers.Serializer):

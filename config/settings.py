@@ -201,6 +201,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per code list, whatever the field is called where it is used.
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "intake.models.ReferralStatus",
+        "PlacementStatusEnum": "intake.models.PlacementStatus",
+        "EndReasonEnum": "intake.models.EndReason",
+        "OutcomeEnum": "intake.models.Outcome",
+    },
 }
 
 # Production hardening; `manage.py check --deploy` is clean when DEBUG is off.

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from intake.models import (
+    ACTIVE_PLACEMENT_STATUSES,
     CV,
     OPEN_STATUSES,
     ActivityPlan,
@@ -27,6 +28,8 @@ from intake.models import (
     EventKind,
     Notification,
     Person,
+    Placement,
+    PlacementStatus,
     Referral,
     ReferralEvent,
     ReferralStatus,
@@ -34,6 +37,7 @@ from intake.models import (
 )
 from org.access import Scope
 from org.models import User
+from org.vocabulary import ProtectionLevel
 
 S = ReferralStatus
 # The window the expected wait looks back over (issue: the last 12 weeks).
@@ -355,3 +359,46 @@ def with_latest_return(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
         return_reasons=Subquery(latest.values("reasons")[:1], output_field=JSONField()),
         return_comment=Subquery(latest.values("comment")[:1]),
     )
+
+
+# How long an ended participation stays on the provider's list.
+PROVIDER_ENDED_DAYS = 40
+# The order of the provider's lists: next to start, longest participating, latest ended first.
+PROVIDER_PARTICIPANT_ORDERS: dict[str, tuple[str, str]] = {
+    PlacementStatus.TILDELT: ("planned_start", "pk"),
+    PlacementStatus.DELTAR: ("started_on", "pk"),
+    PlacementStatus.AVSLUTTET: ("-ended_on", "-pk"),
+}
+
+
+def provider_participants(
+    *, scope: Scope, today: datetime.date | None = None
+) -> QuerySet[Placement]:
+    """The people given a place at the user's provider's offerings: waiting to start,
+    participating, and ended in the last 40 days; nobody else on any waitlist (DOMAIN.md
+    section 6). The fødselsnummer is not even read from the database."""
+    ended_since = (today or timezone.localdate()) - datetime.timedelta(days=PROVIDER_ENDED_DAYS)
+    return _provider_placements(scope).filter(
+        Q(status__in=ACTIVE_PLACEMENT_STATUSES)
+        | Q(status=PlacementStatus.AVSLUTTET, ended_on__gte=ended_since)
+    )
+
+
+def provider_placement_get(*, scope: Scope, placement_id: int) -> Placement | None:
+    """One placement at the user's provider's offerings, whatever its status: how it stands
+    after the provider's own action (a place not taken up leaves the list at once)."""
+    return _provider_placements(scope).filter(pk=placement_id).first()
+
+
+def _provider_placements(scope: Scope) -> QuerySet[Placement]:
+    return (
+        Placement.objects.filter(scope.provider_q("offering__provider"))
+        .select_related("offering", "referral__office", "referral__person")
+        .defer("referral__person__fodselsnummer")
+    )
+
+
+def provider_may_see_person(person: Person) -> bool:
+    """Providers never see a protected person (kode 6/7, skjermet), whatever their own
+    clearance: the row says "Adressebeskyttet" and shows nothing identifying."""
+    return person.protection_level == ProtectionLevel.UGRADERT

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Sum
 
 from intake import selectors as intake_selectors
-from intake.models import ReferralStatus
+from intake.models import MatchingRequest, ReferralStatus
 from org.access import Scope
 from org.models import County, Office, Provider, User
 from providers import selectors as provider_selectors
@@ -23,6 +23,7 @@ class Overview:
     waiting: int = 0
     offerings: int = 0
     contracted_places: int = 0
+    new_free_places: int = 0
 
 
 def overview(*, scope: Scope, user: User) -> Overview:
@@ -47,6 +48,11 @@ def overview(*, scope: Scope, user: User) -> Overview:
         by_code = {row["status"]: row["n"] for row in counts}
         result.awaiting_review = by_code.get(ReferralStatus.SOKT_INN, 0)
         result.waiting = by_code.get(ReferralStatus.VENTELISTE, 0)
+    if scope.is_intake:
+        # Reports of new free places the county's intake team has not marked as seen.
+        result.new_free_places = MatchingRequest.objects.filter(
+            county__in=scope.intake_county_numbers, seen_at__isnull=True
+        ).count()
     if scope.is_provider or scope.is_intake or scope.is_county_leader:
         totals = provider_selectors.offering_list(scope=scope).aggregate(
             n=Count("pk"), places=Sum("contracted_places")

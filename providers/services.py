@@ -194,11 +194,14 @@ def capacity_report(
     reported_by: User | None = None,
     provider_id: int | None = None,
     idempotency_key: str = "",
+    expected_latest_report_id: int | None = None,
     today: datetime.date | None = None,
 ) -> CapacityReport:
     """Record "N places free from D" for an offering. `reported_by` (web) or `provider_id`
     (API token) says who: either must own the offering. The same idempotency key twice gives
-    the first report back, so a double post or an API retry is one report."""
+    the first report back, so a double post or an API retry is one report.
+    `expected_latest_report_id` (0: there was none) is the latest report the form was loaded
+    with: if someone reported since, the report is refused as stale, checked under the lock."""
     today = today or timezone.localdate()
     with transaction.atomic():
         offering = (
@@ -223,6 +226,21 @@ def capacity_report(
             ).first()
             if earlier is not None:
                 return earlier
+        if expected_latest_report_id is not None:
+            latest = (
+                CapacityReport.objects.filter(offering=offering)
+                .order_by("-created_at", "-pk")
+                .first()
+            )
+            if latest is not None and latest.pk != expected_latest_report_id:
+                raise ApplicationError(
+                    _(
+                        "Noen andre meldte ledig kapasitet etter at du åpnet siden: %(free)s "
+                        "ledige fra %(date)s. Se over tallene og send på nytt."
+                    )
+                    % {"free": latest.free_places, "date": latest.free_from.strftime("%d.%m.%Y")},
+                    code="STALE",
+                )
         if free_places < 0:
             raise ApplicationError(
                 _("Antall ledige plasser kan ikke være negativt."),

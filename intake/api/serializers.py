@@ -8,18 +8,23 @@ Output serializers mask protected persons for users without the clearance (DOMAI
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail
 
-from config.api import ErrorSerializer
+from config.api import ErrorSerializer, InputSerializer, StrictCharField
 from intake.gate import GateCode
-from intake.models import EndReason, EventKind, Person, Referral, ReferralStatus
+from intake.models import (
+    EndReason,
+    EventKind,
+    Person,
+    PlacementStatus,
+    Referral,
+    ReferralStatus,
+)
 from intake.selectors import ExpectedWait, expected_wait
 from intake.services.priority import INNVANDRER_UTENFOR_EOS, LANGTIDSLEDIG, UNG
 from intake.services.referrals import RETURN_REASONS
@@ -36,39 +41,6 @@ from org.vocabulary import (
 from providers.models import ProgrammeType
 
 # --- Input -------------------------------------------------------------------------------
-
-
-class InputSerializer(serializers.Serializer):
-    """Refuses keys that are not among its fields (code "unknown"), next to DRF's own errors
-    ("required", "invalid", "invalid_choice", ...)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        unknown: dict[str, list[ErrorDetail]] = {}
-        if isinstance(data, Mapping):
-            unknown = {
-                str(name): [ErrorDetail(_("Ukjent felt."), code="unknown")]
-                for name in data
-                if name not in self.fields
-            }
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as error:
-            if unknown and isinstance(error.detail, dict):
-                raise serializers.ValidationError({**error.detail, **unknown}) from None
-            raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return value
-
-
-class StrictCharField(serializers.CharField):
-    """A string, and only a string: DRF's CharField would turn 123 or 1.5 into text, and an
-    identifier sent as a number would lose its leading zeros."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return str(super().to_internal_value(data))
 
 
 class VersionField(serializers.IntegerField):
@@ -537,3 +509,66 @@ class WaitlistEntryOutput(serializers.Serializer):
     @extend_schema_field(ExpectedWaitOutput())
     def get_expected_wait(self, referral: Referral) -> Any:
         return _expected_wait(self, referral)
+
+
+# --- Placements --------------------------------------------------------------------------
+
+
+class ReferralAssignInput(InputSerializer):
+    version = VersionField()
+    offering_id = serializers.IntegerField(
+        min_value=1,
+        help_text=(
+            "An offering of the referral's programme type in its county, open for intake, "
+            "with a free place."
+        ),
+    )
+    planned_start = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Defaults to the date the offering's places are free from.",
+    )
+
+
+class PlacementNotStartedInput(InputSerializer):
+    version = VersionField()
+    reason = serializers.ChoiceField(
+        EndReason.choices,
+        help_text=(
+            "IKKE_MOTT, FATT_JOBB, UTDANNING and TRENGER_ANNEN_STOTTE are the person's own "
+            "reasons: the referral leaves the waitlist. Any other puts it back in line where "
+            "it was."
+        ),
+    )
+    comment = StrictCharField(
+        allow_blank=True,
+        max_length=5000,
+        required=False,
+        default="",
+        help_text="Required with reason ANNET.",
+    )
+
+
+class PlacementOutput(serializers.Serializer):
+    """A place given to a person at an offering (tildelt plass)."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(PlacementStatus.choices)
+    referral_id = serializers.IntegerField()
+    referral_status = serializers.ChoiceField(ReferralStatus.choices, source="referral.status")
+    referral_version = serializers.IntegerField(source="referral.version")
+    offering_id = serializers.IntegerField()
+    offering_name = serializers.CharField(source="offering.name")
+    provider_id = serializers.IntegerField(source="offering.provider_id")
+    provider_name = serializers.CharField(source="offering.provider.name")
+    municipality = serializers.CharField(
+        source="offering.municipality_id", help_text="The offering's kommunenummer."
+    )
+    assigned_at = serializers.DateTimeField()
+    assigned_by_id = serializers.IntegerField()
+    planned_start = serializers.DateField(allow_null=True)
+    started_on = serializers.DateField(allow_null=True)
+    ended_on = serializers.DateField(allow_null=True)
+    end_reason = serializers.CharField()
+    version = serializers.IntegerField()

@@ -70,6 +70,16 @@ urlpatterns = [
         name="api-referral-withdraw",
     ),
     path(
+        "referrals/<int:referral_id>/assign/",
+        views.ReferralAssignApi.as_view(),
+        name="api-referral-assign",
+    ),
+    path(
+        "placements/<int:placement_id>/not-started/",
+        views.PlacementNotStartedApi.as_view(),
+        name="api-placement-not-started",
+    ),
+    path(
         "waitlists/<str:county_number>/<str:programme_type_code>/",
         views.WaitlistApi.as_view(),
         name="api-waitlist",

@@ -25,8 +25,9 @@ from config.api import ErrorSerializer, application_error_body, paginated_respon
 from config.errors import ApplicationError
 from intake import selectors
 from intake.api import serializers as s
-from intake.models import Person, Referral, ReferralStatus
+from intake.models import Person, Placement, Referral, ReferralStatus
 from intake.services import persons as person_services
+from intake.services import placements as placement_services
 from intake.services import referrals as referral_services
 from org.access import Scope, scope_for
 from org.models import User
@@ -503,3 +504,75 @@ class WaitlistApi(IntakeListApi):
             context={"scope": scope, "exits": exits},
             prepare_page=selectors.attach_positions,
         )
+
+
+# --- Placements --------------------------------------------------------------------------
+
+
+def _placement_response(scope: Scope, placement_id: int, status_code: int = 200) -> Response:
+    placement = (
+        Placement.objects.filter(scope.county_work_q("referral__county"), pk=placement_id)
+        .select_related("referral", "offering__provider")
+        .get()
+    )
+    return Response(s.PlacementOutput(placement).data, status=status_code)
+
+
+class ReferralAssignApi(IntakeApi):
+    @extend_schema(
+        tags=["placements"],
+        summary="Intake team: give a waiting person a free place at an offering",
+        description=(
+            "The referral moves from VENTELISTE to VENTER_PA_OPPSTART; the caseworker and the "
+            "provider's staff are notified. A free place is taken atomically: when someone "
+            "else took the last one a moment ago the answer is 409 with code PLACE_TAKEN and "
+            "nothing is saved. Other refusals: WRONG_PROGRAMME_TYPE, CLOSED (not open for "
+            "intake), CLOSED_PERIOD (closed on the start date), PROVIDER_EXCLUDED (the person "
+            "asked not to go there), "
+            "ILLEGAL_TRANSITION (not on the waitlist), NOT_FOUND (no such offering in the "
+            "referral's county)."
+        ),
+        request=s.ReferralAssignInput,
+        responses={201: s.PlacementOutput, **_errors(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, referral_id: int) -> Response:
+        scope = _scope(request)
+        referral = _referral(scope, referral_id)
+        data = _parse(s.ReferralAssignInput, request.data)
+        placement = placement_services.placement_assign(
+            actor=_actor(request),
+            referral_id=referral.pk,
+            offering_id=data["offering_id"],
+            expected_version=data["version"],
+            planned_start=data["planned_start"],
+        )
+        return _placement_response(scope, placement.pk, status.HTTP_201_CREATED)
+
+
+class PlacementNotStartedApi(IntakeApi):
+    @extend_schema(
+        tags=["placements"],
+        summary="Intake team: record that a person given a place did not start",
+        description=(
+            "For the provider who phoned in. The place is free again; the referral goes back "
+            "to VENTELISTE keeping its place in line, or to IKKE_AKTUELL when the reason is "
+            "the person's own. `version` is the placement's."
+        ),
+        request=s.PlacementNotStartedInput,
+        responses={200: s.PlacementOutput, **_errors(400, 403, 404, 409)},
+    )
+    def post(self, request: Request, placement_id: int) -> Response:
+        scope = _scope(request)
+        if not Placement.objects.filter(
+            scope.county_work_q("referral__county"), pk=placement_id
+        ).exists():
+            raise ApplicationError(_("Fant ikke plassen."), code="NOT_FOUND")
+        data = _parse(s.PlacementNotStartedInput, request.data)
+        placement_services.placement_not_started(
+            actor=_actor(request),
+            placement_id=placement_id,
+            reason=data["reason"],
+            comment=data["comment"],
+            expected_version=data["version"],
+        )
+        return _placement_response(scope, placement_id)

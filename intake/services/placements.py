@@ -29,7 +29,7 @@ from intake.models import (
     ReferralStatus,
 )
 from intake.services.notifications import notification_create
-from intake.services.referrals import _lock, _record, _require_intake
+from intake.services.referrals import _end_reason, _lock, _record, _require_intake
 from org.access import scope_for
 from org.models import User
 from providers.models import Offering
@@ -92,6 +92,17 @@ def placement_assign(
         )
     if not offering.open_for_intake:
         raise ApplicationError(_("Gjennomføringen er stengt for inntak."), code="CLOSED")
+    start = planned_start or offering.free_from or timezone.localdate()
+    closed = offering.closed_periods.filter(starts_on__lte=start, ends_on__gte=start).first()
+    if closed is not None:
+        raise ApplicationError(
+            _("Gjennomføringen er stengt fra %(from)s til %(to)s. Velg en annen oppstartsdato.")
+            % {
+                "from": closed.starts_on.strftime("%d.%m.%Y"),
+                "to": closed.ends_on.strftime("%d.%m.%Y"),
+            },
+            code="CLOSED_PERIOD",
+        )
     if referral.person.excluded_providers.filter(pk=offering.provider_id).exists():
         raise ApplicationError(
             _("Brukeren har bedt om ikke å få plass hos denne arrangøren."),
@@ -106,7 +117,7 @@ def placement_assign(
         referral=referral,
         offering=offering,
         assigned_by=actor,
-        planned_start=planned_start or offering.free_from,
+        planned_start=start,
     )
     _record(
         referral,
@@ -252,17 +263,8 @@ def placement_not_started(
         raise ApplicationError(
             _("Bare en tildelt plass kan meldes som ikke startet."), code="ILLEGAL_TRANSITION"
         )
-    if reason not in EndReason.values:
-        raise ApplicationError(
-            _("Velg en årsak."), code="REASON_REQUIRED", fields={"reason": [_("Velg en årsak.")]}
-        )
-    comment = comment.strip()
-    if reason == EndReason.ANNET and not comment:
-        raise ApplicationError(
-            _("Forklar i kommentaren hva «Annet» gjelder."),
-            code="COMMENT_REQUIRED",
-            fields={"comment": [_("Skriv en kommentar når du velger «Annet».")]},
-        )
+    # NAV's rule, as for withdrawals: a reason from the list, free text only with ANNET.
+    reason, comment = _end_reason(reason, comment)
     Offering.objects.filter(pk=placement.offering_id).update(
         places_assigned=F("places_assigned") - 1, free_places=F("free_places") + 1
     )
@@ -312,6 +314,18 @@ def matching_request(*, offering_id: int) -> None:
     )
     MatchingRequest.objects.create(
         county_id=county_id, programme_type_id=offering.programme_type_id, free_places=free
+    )
+
+
+def matching_requests_mark_seen(*, actor: User, county_number: str) -> int:
+    """The county's intake team has seen the new free places reported so far."""
+    if not scope_for(actor).may_review_for_county(county_number):
+        raise ApplicationError(
+            _("Bare fylkets inntaksteam kan merke nye ledige plasser som sett."),
+            code="FORBIDDEN",
+        )
+    return MatchingRequest.objects.filter(county_id=county_number, seen_at__isnull=True).update(
+        seen_at=timezone.now()
     )
 
 

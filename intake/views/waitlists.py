@@ -1,5 +1,6 @@
 """The intake team's waitlist pages: every list of the county with its expected wait and the
-basis for it, and one list in waiting order (filters with exact counts, decline from here)."""
+basis for it, and one list in waiting order (filters with exact counts; give a place or decline
+from here)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,6 +22,7 @@ from intake.services.priority import county_settings
 from intake.views.facets import group_counts, options, wait_options
 from org.access import scope_for
 from org.models import Municipality, Office
+from providers import selectors as provider_selectors
 from providers.models import ProgrammeType
 
 PAGE_SIZE = 50
@@ -176,6 +178,18 @@ def waitlist_detail(
     )
     extra = request.GET.copy()
     extra.pop("side", None)
+    # What there is to give: the free places of the list's open offerings in the county.
+    free = (
+        provider_selectors.offering_list(scope=scope)
+        .filter(
+            municipality__county_id=county_number,
+            programme_type_id=programme_type_id,
+            open_for_intake=True,
+            free_places__gt=0,
+        )
+        .order_by()
+        .aggregate(places=Sum("free_places"), offerings=Count("pk"))
+    )
     return render(
         request,
         "intake/waitlist_detail.html",
@@ -191,6 +205,8 @@ def waitlist_detail(
             "extra_query": extra.urlencode(),
             "basis": selectors.expected_wait(position=whole_list, exits=exits),
             "may_decline": scope.may_review_for_county(county_number),
+            "free_places": free["places"] or 0,
+            "free_offerings": free["offerings"],
             "end_reasons": EndReason.choices,
             "decline_form": DeclineForm(),
             "facets": {

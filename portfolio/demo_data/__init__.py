@@ -9,7 +9,9 @@ sizes follow DOMAIN.md section 11. By topic:
 - `staff`: demo logins, generated caseworkers and intake teams, who follows whom;
 - `offerings`: providers and their offerings;
 - `documents`: CVs, work-capacity assessments and activity plans in every gate state;
-- `referrals`: referrals in every open state before placement, with their full history;
+- `referrals`: referrals in every state, with their full history;
+- `placements`: participants, those given places and those who left, the offerings' capacity
+  counters and their providers' reports of free places;
 - `numbers`, `names`, `texts`, `timeline`: identity numbers, names, Norwegian texts, dates;
 - `seeding`: the phases, the reset and the report.
 """

@@ -188,9 +188,10 @@ def create_providers(
 
 def exclude_providers(
     rng: random.Random, plans: list[PersonPlan], offerings: list[Offering]
-) -> int:
+) -> set[tuple[int, int]]:
     """A few adapted-need persons have asked not to be sent to one provider in their county
-    (a hard constraint for matching, DOMAIN.md section 7)."""
+    (a hard constraint for matching, DOMAIN.md section 7). Returns the (person, provider)
+    primary keys."""
     providers_in: dict[str, list[int]] = {}
     for offering in offerings:
         local = providers_in.setdefault(offering.municipality.county_id, [])
@@ -205,4 +206,4 @@ def exclude_providers(
         and rng.random() < EXCLUDING_SHARE
     ]
     through.objects.bulk_create(rows, batch_size=5000)
-    return len(rows)
+    return {(row.person_id, row.provider_id) for row in rows}

@@ -31,6 +31,8 @@ from portfolio.demo_data.timeline import Timeline, add_years
 
 NG = NeedGroup
 ADAPTED = frozenset(ADAPTED_NEED_GROUPS)
+# Admitted by every sheltered programme (VTA too).
+LASTING = frozenset((NG.GRADERT_VARIG_TILPASSET_INNSATS, NG.VARIG_TILPASSET_INNSATS))
 
 # Need groups of the persons in the offices' portfolios; "" is "not yet decided".
 NEED_GROUPS = (
@@ -353,6 +355,7 @@ def plan_persons(
     )
     trondheim = geography.municipality(DEMO_MUNICIPALITY)
     plans = [factory.person(trondheim, geography.demo_office_id) for _ in range(extra)]
+    _protect_one(plans)
     advance(extra)
     for number, municipality in enumerate(homes, start=1):
         office_id = rng.choice(geography.offices_serving[municipality.number])
@@ -361,6 +364,18 @@ def plan_persons(
             advance(5000)
     advance(len(homes) % 5000)
     return plans
+
+
+def _protect_one(extra: list[PersonPlan]) -> None:
+    """The demo provider shows a protected participant ("Adressebeskyttet"): make sure the demo
+    office has a protected person whom the sheltered programmes admit."""
+    if any(
+        p.protection_level != ProtectionLevel.UGRADERT and p.need_group in LASTING for p in extra
+    ):
+        return
+    lasting = [p for p in extra if p.need_group in LASTING]
+    if lasting:
+        lasting[-1].protection_level = ProtectionLevel.FORTROLIG
 
 
 def chunked(items: list[PersonPlan], size: int) -> Iterator[list[PersonPlan]]:

@@ -1,14 +1,20 @@
-"""Referrals (henvisninger) in every open state before a place is assigned, each with the
-history of every transition it went through (DOMAIN.md section 4):
+"""Referrals (henvisninger) in every state, each with the history of every transition it went
+through (DOMAIN.md section 4):
 
-    KLADD       OPPRETTET
-    SOKT_INN    OPPRETTET, SOKT_INN [, RETURNERT, SOKT_INN]
-    RETURNERT   OPPRETTET, SOKT_INN, RETURNERT
-    VENTELISTE  OPPRETTET, SOKT_INN [, RETURNERT, SOKT_INN], GODKJENT
+    KLADD               OPPRETTET
+    SOKT_INN            OPPRETTET, SOKT_INN [, RETURNERT, SOKT_INN]
+    RETURNERT           OPPRETTET, SOKT_INN, RETURNERT
+    VENTELISTE          OPPRETTET, SOKT_INN [, RETURNERT, SOKT_INN], GODKJENT
+    IKKE_AKTUELL        ... GODKJENT, TRUKKET (left the waitlist without a place)
+    VENTER_PA_OPPSTART  ... GODKJENT, TILDELT
+    DELTAR              ... GODKJENT, TILDELT, STARTET
+    HAR_SLUTTET         ... GODKJENT, TILDELT, STARTET, AVSLUTTET
 
 Caseworkers create and submit from their office; generated intake team members of the county
-return and approve, so nobody approves what they submitted (four-eyes) and the demo `inntak`
-login has a clean slate.
+return, approve and assign places, so nobody approves what they submitted (four-eyes) and the
+demo `inntak` login has a clean slate. The provider's users record starts and ends, or the
+intake team where the provider has none. The referrals of placements are planned with the
+placements (`placements`), through the same planner.
 """
 
 from __future__ import annotations
@@ -55,9 +61,20 @@ RETURN_REASONS = (
     ("AKTIVITETSPLAN_UTDATERT", 20),
     ("AEV_UTDATERT", 10),
 )
-SHARE_RETURNED_FIRST = {S.SOKT_INN: 0.15, S.VENTELISTE: 0.22, S.IKKE_AKTUELL: 0.22}
-# Why people who waited left the list without a place (the caseworker withdrew them): their
-# leaving is what the expected wait is computed from, until placements exist.
+SHARE_RETURNED_FIRST = {
+    S.SOKT_INN: 0.15,
+    S.VENTELISTE: 0.22,
+    S.IKKE_AKTUELL: 0.22,
+    S.VENTER_PA_OPPSTART: 0.22,
+    S.DELTAR: 0.22,
+    S.HAR_SLUTTET: 0.22,
+}
+# Statuses past approval: the referral keeps its approval time as its place in line (the
+# services leave `queue_since` alone when a place is assigned).
+PLACED = (S.VENTER_PA_OPPSTART, S.DELTAR, S.HAR_SLUTTET)
+# Why people who waited left the list without a place (the caseworker withdrew them). With
+# those given a place (`placements`), the main exit, their leaving is what the expected wait
+# is computed from.
 LEFT_REASONS = (
     (EndReason.FATT_JOBB, 35),
     (EndReason.UTDANNING, 15),
@@ -92,6 +109,7 @@ class ReferralPlan:
     justification: tuple[str, str, str, str]
     events: list[EventPlan]
     moments: list[datetime.datetime] = field(default_factory=list)
+    pk: int = 0  # set when inserted
 
     def to_model(self) -> Referral:
         submitted = [
@@ -116,8 +134,10 @@ class ReferralPlan:
             waitlisted_at=approved[-1] if approved else None,
             # No priority bonus in the demo counties (the default): the queue counts from
             # approval; the nightly refresh (run at the end of seeding) records the groups.
-            queue_since=approved[-1] if self.status == S.VENTELISTE else None,
-            closed_reason=self.events[-1].reasons[0] if self.status == S.IKKE_AKTUELL else "",
+            queue_since=approved[-1] if self.status in (S.VENTELISTE, *PLACED) else None,
+            closed_reason=(
+                self.events[-1].reasons[0] if self.status in (S.IKKE_AKTUELL, S.HAR_SLUTTET) else ""
+            ),
             created_at=self.moments[0],
             version=len(self.events),
         )
@@ -193,6 +213,41 @@ class _History:
         event = self._add(EventKind.TRUKKET, S.IKKE_AKTUELL, day, by_intake=False)
         event.reasons = [reason]
 
+    def assigned(self, day: datetime.date, offering_name: str) -> EventPlan:
+        event = self._add(EventKind.TILDELT, S.VENTER_PA_OPPSTART, day, by_intake=True)
+        event.comment = offering_name  # as placement_assign records it
+        return event
+
+    def _by_provider(
+        self, kind: str, to_status: str, day: datetime.date, provider_user_id: int | None
+    ) -> EventPlan:
+        if provider_user_id is None:
+            return self._add(kind, to_status, day, by_intake=True)
+        event = EventPlan(kind, self.status, to_status, provider_user_id, day)
+        self.events.append(event)
+        self.status = to_status
+        return event
+
+    def started(self, day: datetime.date, provider_user_id: int | None) -> None:
+        self._by_provider(EventKind.STARTET, S.DELTAR, day, provider_user_id)
+
+    def ended(self, day: datetime.date, reason: str, provider_user_id: int | None) -> None:
+        event = self._by_provider(EventKind.AVSLUTTET, S.HAR_SLUTTET, day, provider_user_id)
+        event.reasons = [reason]
+
+
+@dataclass(slots=True)
+class PlacedDates:
+    """What happened after approval to a referral that got a place: the days of assignment,
+    start and end (as far as it got), and who at the provider recorded them."""
+
+    assigned_on: datetime.date
+    offering_name: str
+    started_on: datetime.date | None = None
+    ended_on: datetime.date | None = None
+    end_reason: str = ""
+    provider_user_id: int | None = None
+
 
 class ReferralPlanner:
     def __init__(
@@ -203,6 +258,7 @@ class ReferralPlanner:
         geography: Geography,
         staff: Staff,
         programme_types: dict[str, ProgrammeType],
+        targets: dict[int, GateTarget] | None = None,
     ) -> None:
         self.rng = rng
         self.timeline = timeline
@@ -212,17 +268,40 @@ class ReferralPlanner:
         self.types = programme_types
         self.referred: dict[int, list[str]] = {}  # person index -> programme type codes
         self.only_one: set[int] = set()  # persons whose referral is not on a waitlist
-        self.targets: dict[int, GateTarget] = {}
+        self.targets: dict[int, GateTarget] = {} if targets is None else targets
         self.referrals: list[ReferralPlan] = []
+        self.referable: dict[str, set[str]] | None = None  # county -> codes (see `offered`)
+        self.county_of: list[str] = []
 
     def eligible(self, indices: list[int], code: str) -> list[int]:
+        """Those the programme type admits, in a county that offers it (or offers nothing)."""
         admitted = self.types[code].admitted_need_groups
-        return [index for index in indices if self.persons[index].need_group in admitted]
+        referable = self.referable
+        if referable is None:
+            return [index for index in indices if self.persons[index].need_group in admitted]
+        county_of = self.county_of
+        return [
+            index
+            for index in indices
+            if self.persons[index].need_group in admitted
+            and code in referable.get(county_of[index], (code,))
+        ]
+
+    def offered(self, offered: set[tuple[str, str]]) -> None:
+        """Refer only to programme types offered in the person's county: a county's waitlist
+        for a programme it has no places in would never move. A county with no offerings at
+        all (only at the demo scale) keeps waitlists of every type, for the overviews."""
+        self.referable = {}
+        for county, code in offered:
+            self.referable.setdefault(county, set()).add(code)
+        offices = self.geography.offices
+        self.county_of = [offices[person.office_id].county_id for person in self.persons]
 
     def plan(
         self, status: str, count: int, candidates: list[int], waitlist_days: list[datetime.date]
     ) -> None:
-        """`count` referrals in `status` for persons among `candidates`."""
+        """`count` referrals in `status` for persons among `candidates` (none if no programme
+        type admits any of them)."""
         rng = self.rng
         mix = [
             (code, weight)
@@ -232,6 +311,8 @@ class ReferralPlanner:
         pools = {code: self.eligible(candidates, code) for code, _ in mix}
         codes = [code for code, _ in mix if pools[code]]
         weights = [weight for code, weight in mix if pools[code]]
+        if not codes:
+            return
         for _ in range(count):
             code = rng.choices(codes, weights)[0]
             index = self._person(pools[code], code, status)
@@ -273,8 +354,23 @@ class ReferralPlanner:
         }
         return [code for code, _ in RETURN_REASONS if code in chosen]
 
+    def placed(
+        self, index: int, code: str, status: str, approved_on: datetime.date, dates: PlacedDates
+    ) -> ReferralPlan:
+        """A referral approved on `approved_on` that then got a place (VENTER_PA_OPPSTART,
+        DELTAR or HAR_SLUTTET). Its documents follow it only where the person has no other
+        referral: a later submission of theirs decides what their documents show."""
+        plan = self._referral(index, code, status, approved_on, dates)
+        self.referrals.append(plan)
+        return plan
+
     def _referral(
-        self, index: int, code: str, status: str, waitlisted_on: datetime.date | None
+        self,
+        index: int,
+        code: str,
+        status: str,
+        waitlisted_on: datetime.date | None,
+        placed: PlacedDates | None = None,
     ) -> ReferralPlan:
         rng = self.rng
         person = self.persons[index]
@@ -331,7 +427,15 @@ class ReferralPlanner:
                 reasons = [reason for reason, _weight in LEFT_REASONS]
                 weights = [weight for _reason, weight in LEFT_REASONS]
                 history.left(left_on, rng.choices(reasons, weights)[0])
-        if status != S.KLADD:
+            if placed is not None:
+                history.assigned(placed.assigned_on, placed.offering_name)
+                if placed.started_on is not None:
+                    history.started(placed.started_on, placed.provider_user_id)
+                if placed.ended_on is not None:
+                    history.ended(placed.ended_on, placed.end_reason, placed.provider_user_id)
+        if placed is not None:
+            self.targets.setdefault(index, target)
+        elif status != S.KLADD:
             self._target(index, target)
         plan = ReferralPlan(
             person, programme_type, county, status, caseworker, text, history.events
@@ -353,10 +457,13 @@ def plan_referrals(
     staff: Staff,
     programme_types: dict[str, ProgrammeType],
     demo_caseworker_id: int,
+    offered: set[tuple[str, str]],
 ) -> tuple[list[ReferralPlan], dict[int, GateTarget]]:
     """Referrals in every state, the demo caseworker's first, and the document targets they
-    imply (keyed by the person's index in `persons`)."""
+    imply (keyed by the person's index in `persons`). `offered` holds the (county, programme
+    type code) pairs that have offerings."""
     planner = ReferralPlanner(rng, timeline, persons, geography, staff, programme_types)
+    planner.offered(offered)
     # Popped from the end: the order of the days does not matter, they are all drawn.
     waitlist_days = timeline.waitlist_days(rng, scale.waitlisted)
     everyone = list(range(len(persons)))
@@ -370,19 +477,31 @@ def plan_referrals(
     }
     for status, count in DEMO_REFERRALS.items():
         planner.plan(status, count, demo_portfolio, waitlist_days)
+        totals[S(status)] -= count
+    # Every county has a waitlist, however few its people: one each first.
+    by_county: dict[str, list[int]] = {}
+    for index in everyone:
+        by_county.setdefault(planner.county_of[index], []).append(index)
+    for county in sorted(by_county):
+        before = len(planner.referrals)
+        planner.plan(S.VENTELISTE, 1, by_county[county], waitlist_days)
+        totals[S.VENTELISTE] -= len(planner.referrals) - before
     for status, count in totals.items():
-        planner.plan(status, count - DEMO_REFERRALS.get(status, 0), everyone, waitlist_days)
+        planner.plan(status, count, everyone, waitlist_days)
     return planner.referrals, planner.targets
 
 
 def insert_referrals(
     referrals: list[ReferralPlan], advance: Callable[[int], object], batch_size: int
 ) -> int:
-    """Insert referrals and their events; returns the number of events."""
+    """Insert referrals and their events, and remember each referral's primary key on its
+    plan; returns the number of events."""
     events = 0
     for start in range(0, len(referrals), batch_size):
         chunk = referrals[start : start + batch_size]
         created = Referral.objects.bulk_create([plan.to_model() for plan in chunk])
+        for plan, referral in zip(chunk, created, strict=True):
+            plan.pk = referral.pk
         rows = [
             event
             for plan, referral in zip(chunk, created, strict=True)

@@ -24,6 +24,8 @@ from intake.models import (
     CV,
     ActivityPlan,
     Person,
+    Placement,
+    PlacementStatus,
     Referral,
     ReferralEvent,
     ReferralStatus,
@@ -34,6 +36,7 @@ from org.models import County, CountyMembership, OfficeMembership, Provider
 from portfolio.demo_data.documents import Thresholds, insert_documents
 from portfolio.demo_data.offerings import create_providers, exclude_providers
 from portfolio.demo_data.people import Geography, insert_persons, plan_persons
+from portfolio.demo_data.placements import insert_placements, plan_placements
 from portfolio.demo_data.referrals import insert_referrals, plan_referrals
 from portfolio.demo_data.scales import Scale
 from portfolio.demo_data.staff import (
@@ -45,7 +48,7 @@ from portfolio.demo_data.staff import (
     generated_users,
 )
 from portfolio.demo_data.timeline import Timeline
-from providers.models import Offering, ProgrammeType
+from providers.models import CapacityReport, Offering, ProgrammeType
 
 
 @dataclass
@@ -95,6 +98,7 @@ def delete_demo_data(phases: _Phases | None = None) -> None:
     """Everything seed_demo makes: persons and all that hangs on them, offerings, providers and
     the generated users. Reference data and programme types stay."""
     persons_and_theirs: list[QuerySet[Any]] = [
+        Placement.objects.all(),
         ReferralEvent.objects.all(),
         Referral.objects.all(),
         CV.objects.all(),
@@ -103,6 +107,7 @@ def delete_demo_data(phases: _Phases | None = None) -> None:
         Person.excluded_providers.through.objects.all(),
     ]
     the_rest: list[QuerySet[Any]] = [
+        CapacityReport.objects.all(),
         Offering.objects.all(),
         Provider.objects.all(),
         generated_users(),
@@ -150,8 +155,9 @@ def seed_demo(
     with phases.run("providers, offerings", scale.offerings) as advance:
         providers_rng = _rng(seed, "providers")
         offerings = create_providers(providers_rng, scale, geography, programme_types, advance)
-        exclude_providers(providers_rng, persons, offerings)
+        excluded = exclude_providers(providers_rng, persons, offerings)
         ensure_demo_logins()  # now that there is a provider for `arrangor`
+        provider = demo_provider()
     with phases.run("plan referrals", None, atomic=False):
         referrals_rng = _rng(seed, "referrals")
         referrals, targets = plan_referrals(
@@ -163,7 +169,23 @@ def seed_demo(
             staff,
             programme_types,
             demo_users["veileder"].pk,
+            {(o.municipality.county_id, o.programme_type.code) for o in offerings},
         )
+    with phases.run("plan placements", None, atomic=False):
+        placed = plan_placements(
+            _rng(seed, "placements"),
+            timeline,
+            persons,
+            geography,
+            staff,
+            programme_types,
+            offerings,
+            referrals,
+            targets,
+            excluded,
+            provider.pk if provider else None,
+        )
+        referrals += placed.referrals
     with phases.run("documents", len(persons)) as advance:
         limits = Thresholds.strictest(list(programme_types.values()))
         insert_documents(
@@ -171,6 +193,8 @@ def seed_demo(
         )
     with phases.run("referrals, events", len(referrals)) as advance:
         insert_referrals(referrals, advance, BATCH_SIZE)
+    with phases.run("placements, capacity", len(placed.placements)) as advance:
+        insert_placements(placed, advance, BATCH_SIZE)
     with phases.run("waitlist priorities", None):
         # The same service as the nightly refresh: records each waiting person's priority
         # groups (and the county's bonus, 0 days by default).
@@ -178,7 +202,7 @@ def seed_demo(
             waitlist_refresh_priorities(county_number=county_number, today=today)
 
     report = SeedReport(created=True, persons=len(persons), logins=_logins())
-    report.counts = _counts()
+    report.counts = _counts(cut=placed.cut)
     report.timings = [*phases.timings, ("total", time.perf_counter() - started)]
     return report
 
@@ -194,11 +218,21 @@ def _logins() -> list[tuple[str, str, str]]:
     return logins
 
 
-def _counts() -> list[tuple[str, int]]:
+def _counts(*, cut: int) -> list[tuple[str, int]]:
     by_status = dict(
         Referral.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
     )
-    places = Offering.objects.aggregate(places=Sum("contracted_places"))["places"] or 0
+    placements = dict(
+        Placement.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
+    )
+    capacity = Offering.objects.aggregate(
+        places=Sum("contracted_places"),
+        assigned=Sum("places_assigned"),
+        occupied=Sum("places_occupied"),
+        free=Sum("free_places"),
+    )
+    places = capacity["places"] or 0
+    in_use = (capacity["assigned"] or 0) + (capacity["occupied"] or 0)
     counties_waiting = (
         Referral.objects.filter(status=ReferralStatus.VENTELISTE)
         .values("county")
@@ -218,6 +252,14 @@ def _counts() -> list[tuple[str, int]]:
         ("offerings", Offering.objects.count()),
         ("  closed for intake", Offering.objects.filter(open_for_intake=False).count()),
         ("  contracted places", places),
+        ("    offerings cut to their people", cut),
+        ("    in use: assigned + occupied", in_use),
+        ("    utilisation (%)", round(100 * in_use / places) if places else 0),
+        ("  with free places reported", Offering.objects.filter(free_places__gt=0).count()),
+        ("    free places", capacity["free"] or 0),
+        ("capacity reports", CapacityReport.objects.count()),
+        ("placements", sum(placements.values())),
+        *((f"  {status}", placements.get(status, 0)) for status in PlacementStatus.values),
         ("referrals", sum(by_status.values())),
         *((f"  {status}", by_status.get(status, 0)) for status in _STATUSES),
         ("  counties with a waitlist", counties_waiting),
@@ -231,4 +273,7 @@ _STATUSES = (
     ReferralStatus.RETURNERT,
     ReferralStatus.VENTELISTE,
     ReferralStatus.IKKE_AKTUELL,
+    ReferralStatus.VENTER_PA_OPPSTART,
+    ReferralStatus.DELTAR,
+    ReferralStatus.HAR_SLUTTET,
 )

@@ -174,3 +174,13 @@ RETURN_COMMENTS = {
 def return_comment(reasons: Sequence[str]) -> str:
     fixes = " ".join(RETURN_COMMENTS[code] for code in reasons)
     return f"{fixes} Send inn på nytt når det er rettet."
+
+
+# Notes providers add to some capacity reports (most have none).
+CAPACITY_NOTES = (
+    "En deltaker avslutter i løpet av måneden.",
+    "Kan ta imot nye fra mandag.",
+    "Plassene passer godt for brukere som trenger tett oppfølging.",
+    "Ta kontakt før oppstart, vi avtaler et bli kjent-møte først.",
+    "Ledig etter at to deltakere har gått over i arbeid.",
+)

@@ -28,7 +28,8 @@ def _reference_day(value: datetime.date | str | None) -> datetime.date:
 
 class Command(BaseCommand):
     help = (
-        "Create synthetic persons, documents, providers, offerings, referrals and waitlists. "
+        "Create synthetic persons, documents, providers, offerings, referrals, waitlists, "
+        "participants and reported free places. "
         "'demo' is small and quick; 'national' is the benchmark instance (250,000 persons, "
         "20,000 waiting). The same --seed and --today give the same data. Without --reset an "
         "existing data set is left alone. Demo logins (veileder, inntak, arrangor, leder, "

@@ -4,6 +4,9 @@ checks access."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -14,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import ApplicationError
+from config.forms import AkselForm
 from intake import selectors
 from intake.forms.persons import ActivityPlanForm, AssessmentForm, CVForm
 from intake.services import persons as person_services
@@ -25,75 +29,73 @@ def _back_to_documents(person_id: int) -> HttpResponse:
     return redirect(reverse("person-detail", args=[person_id]) + "#dokumenter")
 
 
-@login_required
-@require_POST
-def cv_save(request: HttpRequest, person_id: int) -> HttpResponse:
+def _save_document(
+    request: HttpRequest,
+    person_id: int,
+    *,
+    form_class: type[AkselForm],
+    prefix: str,
+    save: Callable[..., object],
+    saved: str,
+    form_name: str,
+) -> HttpResponse:
+    """Parse one document form and call its service with the form's fields; a refusal goes
+    back onto the form on the person's page, with what the user typed."""
     scope = scope_for(request.user)
     person = editable_person(scope, person_id)
-    form = CVForm(request.POST, request.FILES, prefix="cv")
+    form = form_class(request.POST, request.FILES, prefix=prefix)
     if form.is_valid():
         try:
-            person_services.cv_save(
-                actor=acting_user(request),
-                person_id=person.pk,
-                last_updated=form.cleaned_data["last_updated"],
-                attachment=form.cleaned_data["attachment"],
-            )
+            save(actor=acting_user(request), person_id=person.pk, **form.cleaned_data)
         except ApplicationError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, _("CV-en er lagret."))
+            messages.success(request, saved)
             return _back_to_documents(person.pk)
-    return render_person_page(request, scope, person, cv_form=form)
+    bound: dict[str, Any] = {form_name: form}
+    return render_person_page(request, scope, person, **bound)
+
+
+@login_required
+@require_POST
+def cv_save(request: HttpRequest, person_id: int) -> HttpResponse:
+    return _save_document(
+        request,
+        person_id,
+        form_class=CVForm,
+        prefix="cv",
+        save=person_services.cv_save,
+        saved=_("CV-en er lagret."),
+        form_name="cv_form",
+    )
 
 
 @login_required
 @require_POST
 def assessment_add(request: HttpRequest, person_id: int) -> HttpResponse:
-    scope = scope_for(request.user)
-    person = editable_person(scope, person_id)
-    form = AssessmentForm(request.POST, request.FILES, prefix="aev")
-    if form.is_valid():
-        try:
-            person_services.assessment_add(
-                actor=acting_user(request),
-                person_id=person.pk,
-                assessed_on=form.cleaned_data["assessed_on"],
-                reduced_capacity=form.cleaned_data["reduced_capacity"],
-                need_group=form.cleaned_data["need_group"],
-                attachment=form.cleaned_data["attachment"],
-            )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Arbeidsevnevurderingen er lagret."))
-            return _back_to_documents(person.pk)
-    return render_person_page(request, scope, person, assessment_form=form)
+    return _save_document(
+        request,
+        person_id,
+        form_class=AssessmentForm,
+        prefix="aev",
+        save=person_services.assessment_add,
+        saved=_("Arbeidsevnevurderingen er lagret."),
+        form_name="assessment_form",
+    )
 
 
 @login_required
 @require_POST
 def activity_plan_save(request: HttpRequest, person_id: int) -> HttpResponse:
-    scope = scope_for(request.user)
-    person = editable_person(scope, person_id)
-    form = ActivityPlanForm(request.POST, request.FILES, prefix="plan")
-    if form.is_valid():
-        try:
-            person_services.activity_plan_save(
-                actor=acting_user(request),
-                person_id=person.pk,
-                goal=form.cleaned_data["goal"],
-                approved=form.cleaned_data["approved"],
-                last_updated=form.cleaned_data["last_updated"],
-                planned_activities=form.cleaned_data["planned_activities"],
-                attachment=form.cleaned_data["attachment"],
-            )
-        except ApplicationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Aktivitetsplanen er lagret."))
-            return _back_to_documents(person.pk)
-    return render_person_page(request, scope, person, plan_form=form)
+    return _save_document(
+        request,
+        person_id,
+        form_class=ActivityPlanForm,
+        prefix="plan",
+        save=person_services.activity_plan_save,
+        saved=_("Aktivitetsplanen er lagret."),
+        form_name="plan_form",
+    )
 
 
 @login_required

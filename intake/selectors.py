@@ -90,10 +90,6 @@ def referral_history(*, referral: Referral) -> QuerySet[ReferralEvent]:
     )
 
 
-def person_open_referrals(*, scope: Scope, person: Person) -> QuerySet[Referral]:
-    return referral_list(scope=scope).filter(person=person, status__in=OPEN_STATUSES)
-
-
 def with_gate_documents(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     """Load what the gate reads for each referral in a fixed number of queries, and whether
     the person has another open referral in the same programme type."""

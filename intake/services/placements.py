@@ -29,7 +29,12 @@ from intake.models import (
     ReferralStatus,
 )
 from intake.services.notifications import notification_create
-from intake.services.referrals import _end_reason, _lock, _record, _require_intake
+from intake.services.referrals import (
+    end_reason_clean,
+    referral_lock,
+    referral_record,
+    require_intake,
+)
 from org.access import scope_for
 from org.models import User
 from providers.models import Offering
@@ -70,8 +75,8 @@ def placement_assign(
     planned_start: datetime.date | None = None,
 ) -> Placement:
     """The intake team gives a waiting person a free place at an offering in the county."""
-    referral = _lock(referral_id, expected_version)
-    county_id = _require_intake(actor, referral)
+    referral = referral_lock(referral_id, expected_version)
+    county_id = require_intake(actor, referral)
     if referral.status != S.VENTELISTE:
         raise ApplicationError(
             _("Bare personer på ventelisten kan få plass. Henvisningen har status «%(status)s».")
@@ -119,7 +124,7 @@ def placement_assign(
         assigned_by=actor,
         planned_start=start,
     )
-    _record(
+    referral_record(
         referral,
         kind=EventKind.TILDELT,
         to_status=S.VENTER_PA_OPPSTART,
@@ -190,8 +195,8 @@ def placement_start(
     placement.started_on = started_on
     placement.version += 1
     placement.save()
-    referral = _lock(placement.referral_id, None)
-    _record(referral, kind=EventKind.STARTET, to_status=S.DELTAR, actor=actor)
+    referral = referral_lock(placement.referral_id, None)
+    referral_record(referral, kind=EventKind.STARTET, to_status=S.DELTAR, actor=actor)
     return placement
 
 
@@ -238,9 +243,9 @@ def placement_end(
     placement.outcome = outcome
     placement.version += 1
     placement.save()
-    referral = _lock(placement.referral_id, None)
+    referral = referral_lock(placement.referral_id, None)
     referral.closed_reason = reason
-    _record(
+    referral_record(
         referral, kind=EventKind.AVSLUTTET, to_status=S.HAR_SLUTTET, actor=actor, reasons=[reason]
     )
     return placement
@@ -264,7 +269,7 @@ def placement_not_started(
             _("Bare en tildelt plass kan meldes som ikke startet."), code="ILLEGAL_TRANSITION"
         )
     # NAV's rule, as for withdrawals: a reason from the list, free text only with ANNET.
-    reason, comment = _end_reason(reason, comment)
+    reason, comment = end_reason_clean(reason, comment)
     Offering.objects.filter(pk=placement.offering_id).update(
         places_assigned=F("places_assigned") - 1, free_places=F("free_places") + 1
     )
@@ -272,11 +277,11 @@ def placement_not_started(
     placement.end_reason = reason
     placement.version += 1
     placement.save()
-    referral = _lock(placement.referral_id, None)
+    referral = referral_lock(placement.referral_id, None)
     own = reason in PERSONS_OWN_REASONS
     if own:
         referral.closed_reason = reason
-    _record(
+    referral_record(
         referral,
         kind=EventKind.TAKKET_NEI,
         # Back on the list with the same approval date and queue position, unless it was

@@ -112,7 +112,7 @@ def _forbidden() -> ApplicationError:
     return ApplicationError(_("Du har ikke tilgang til denne henvisningen."), code="FORBIDDEN")
 
 
-def _lock(referral_id: int, expected_version: int | None) -> Referral:
+def referral_lock(referral_id: int, expected_version: int | None) -> Referral:
     referral = (
         Referral.objects.select_for_update(of=("self",))
         .select_related("person", "programme_type")
@@ -133,13 +133,13 @@ def _caseworker_office(actor: User, referral: Referral) -> int:
     return referral.person.office_id
 
 
-def _require_intake(actor: User, referral: Referral) -> str:
+def require_intake(actor: User, referral: Referral) -> str:
     if not scope_for(actor).may_review_for_county(referral.county_id):
         raise _forbidden()
     return referral.county_id
 
 
-def _record(
+def referral_record(
     referral: Referral,
     *,
     kind: EventKind,
@@ -253,7 +253,7 @@ def referral_update(
     *, actor: User, referral_id: int, expected_version: int, justification: dict[str, str]
 ) -> Referral:
     """Edit the justification of a draft or a returned referral."""
-    referral = _lock(referral_id, expected_version)
+    referral = referral_lock(referral_id, expected_version)
     office_id = _caseworker_office(actor, referral)
     if referral.status not in (S.KLADD, S.RETURNERT):
         raise _not_allowed(referral, _("endres"))
@@ -263,7 +263,7 @@ def referral_update(
         return referral
     for name in changed:
         setattr(referral, name, texts[name])
-    _record(
+    referral_record(
         referral,
         kind=EventKind.ENDRET,
         to_status=referral.status,
@@ -292,7 +292,7 @@ def referral_gate(*, referral: Referral, today: datetime.date | None = None) -> 
 @transaction.atomic
 def referral_submit(*, actor: User, referral_id: int, expected_version: int) -> Referral:
     """Submit (or resubmit after a return) through the gate: any failure refuses it."""
-    referral = _lock(referral_id, expected_version)
+    referral = referral_lock(referral_id, expected_version)
     office_id = _caseworker_office(actor, referral)
     if referral.status not in (S.KLADD, S.RETURNERT):
         raise _not_allowed(referral, _("sendes inn"))
@@ -301,7 +301,7 @@ def referral_submit(*, actor: User, referral_id: int, expected_version: int) -> 
         raise GateRefused(result)
     now = timezone.now()
     referral.submitted_at = now
-    _record(
+    referral_record(
         referral,
         kind=EventKind.SOKT_INN,
         to_status=S.SOKT_INN,
@@ -332,8 +332,8 @@ def referral_return(
     comment: str,
 ) -> Referral:
     """Send a submitted referral back to the caseworker with reasons they can act on."""
-    referral = _lock(referral_id, expected_version)
-    county_id = _require_intake(actor, referral)
+    referral = referral_lock(referral_id, expected_version)
+    county_id = require_intake(actor, referral)
     if referral.status != S.SOKT_INN:
         raise _not_allowed(referral, _("returneres"))
     reasons = list(dict.fromkeys(reasons))
@@ -357,7 +357,7 @@ def referral_return(
             code="COMMENT_REQUIRED",
             fields={"comment": [_("Skriv en kommentar når du velger «Annet».")]},
         )
-    _record(
+    referral_record(
         referral,
         kind=EventKind.RETURNERT,
         to_status=S.RETURNERT,
@@ -392,8 +392,8 @@ def referral_authored_by(
 @transaction.atomic
 def referral_approve(*, actor: User, referral_id: int, expected_version: int | None) -> Referral:
     """Approve onto the county's waitlist for the programme type, dated now."""
-    referral = _lock(referral_id, expected_version)
-    county_id = _require_intake(actor, referral)
+    referral = referral_lock(referral_id, expected_version)
+    county_id = require_intake(actor, referral)
     if referral.status != S.SOKT_INN:
         raise _not_allowed(referral, _("godkjennes"))
     submitter = _submitter(referral)
@@ -410,7 +410,7 @@ def referral_approve(*, actor: User, referral_id: int, expected_version: int | N
     apply_priority(
         referral, priority_for(referral.person, county_settings(county_id), timezone.localdate())
     )
-    _record(
+    referral_record(
         referral,
         kind=EventKind.GODKJENT,
         to_status=S.VENTELISTE,
@@ -426,7 +426,7 @@ def referral_approve(*, actor: User, referral_id: int, expected_version: int | N
     return referral
 
 
-def _end_reason(reason: str, comment: str) -> tuple[str, str]:
+def end_reason_clean(reason: str, comment: str) -> tuple[str, str]:
     if reason not in EndReason.values:
         raise ApplicationError(
             _("Velg en årsak."), code="REASON_REQUIRED", fields={"reason": [_("Velg en årsak.")]}
@@ -459,10 +459,10 @@ def referral_withdraw(
 ) -> Referral:
     """The caseworker withdraws: a draft is cancelled; a submitted, returned or waiting referral
     becomes IKKE_AKTUELL with a reason."""
-    referral = _lock(referral_id, expected_version)
+    referral = referral_lock(referral_id, expected_version)
     office_id = _caseworker_office(actor, referral)
     if referral.status == S.KLADD:
-        _record(
+        referral_record(
             referral,
             kind=EventKind.AVBRUTT,
             to_status=S.AVBRUTT_UTKAST,
@@ -472,9 +472,9 @@ def referral_withdraw(
         return referral
     if referral.status not in (S.SOKT_INN, S.RETURNERT, S.VENTELISTE):
         raise _not_allowed(referral, _("trekkes"))
-    reason, comment = _end_reason(reason, comment)
+    reason, comment = end_reason_clean(reason, comment)
     referral.closed_reason = reason
-    _record(
+    referral_record(
         referral,
         kind=EventKind.TRUKKET,
         to_status=S.IKKE_AKTUELL,
@@ -491,13 +491,13 @@ def referral_decline(
     *, actor: User, referral_id: int, expected_version: int | None, reason: str, comment: str = ""
 ) -> Referral:
     """The intake team declines a submitted or waiting referral, with a reason."""
-    referral = _lock(referral_id, expected_version)
-    county_id = _require_intake(actor, referral)
+    referral = referral_lock(referral_id, expected_version)
+    county_id = require_intake(actor, referral)
     if referral.status not in (S.SOKT_INN, S.VENTELISTE):
         raise _not_allowed(referral, _("avslås"))
-    reason, comment = _end_reason(reason, comment)
+    reason, comment = end_reason_clean(reason, comment)
     referral.closed_reason = reason
-    _record(
+    referral_record(
         referral,
         kind=EventKind.AVSLATT,
         to_status=S.IKKE_AKTUELL,

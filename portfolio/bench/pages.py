@@ -5,6 +5,7 @@ instance on PostgreSQL for the README's figures)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from django.db import connection
@@ -97,16 +98,7 @@ def run(*, runs: int) -> tuple[list[Timing], dict[str, object]]:
         request = partial(client.get, url)
         queries = _count_queries(request)
         timing = measure(label, request, runs=runs)
-        timings.append(
-            Timing(
-                name=timing.name,
-                runs=timing.runs,
-                p50_ms=timing.p50_ms,
-                p95_ms=timing.p95_ms,
-                max_ms=timing.max_ms,
-                queries=queries,
-            )
-        )
+        timings.append(replace(timing, queries=queries))
     context = {
         "county": county,
         "programme_type": type_code,

@@ -4,6 +4,7 @@ environment (see config/env.py and the README's configuration table)."""
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -157,6 +158,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The nightly jobs. django-celery-beat's scheduler copies these into its tables at start, where
+# an administrator can see them and change the times.
+CELERY_BEAT_SCHEDULE = {
+    "waitlists-refresh-priorities": {
+        "task": "intake.waitlists_refresh_priorities",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    # After the priorities, so the night's proposals use today's order.
+    "matching-nightly": {
+        "task": "intake.matching_run_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 CACHES = {
     "default": (

@@ -25,6 +25,10 @@ class CountyIntakeSettingsAdmin(admin.ModelAdmin):
         "bonus_days_long_term_unemployed",
         "young_age_limit",
         "long_term_unemployed_days",
+        "weight_km",
+        "weight_wait",
+        "weight_fit",
+        "max_travel_km",
     ]
     fieldsets = [
         (None, {"fields": ["county"]}),
@@ -46,6 +50,19 @@ class CountyIntakeSettingsAdmin(admin.ModelAdmin):
         (
             _("Hvem som hører til gruppene"),
             {"fields": ["young_age_limit", "long_term_unemployed_days"]},
+        ),
+        (
+            _("Matching av ledige plasser"),
+            {
+                "fields": ["weight_km", "weight_wait", "weight_fit", "max_travel_km"],
+                "description": _(
+                    "Matchingen plasserer så mange som mulig, og velger blant de løsningene "
+                    "den med lavest samlet kostnad: vekt per km × reisevei − vekt per dag × "
+                    "ventetid − vekt for faglig match × andelen av brukerens behov som "
+                    "arrangøren dekker. Med standardvektene veier én dags ventetid like mye "
+                    "som én km reisevei, og full faglig match like mye som ti dager."
+                ),
+            },
         ),
     ]
 

@@ -384,10 +384,29 @@ class CountyIntakeSettings(models.Model):
     long_term_unemployed_days = models.PositiveIntegerField(
         _("langtidsledig etter (dager)"), default=182
     )
+    # Matching (DOMAIN.md section 7): the cost of giving person p a place at offering o is
+    # weight_km * km - weight_wait * effective wait in days - weight_fit * fit.
+    weight_km = models.FloatField(_("vekt per km reisevei"), default=1.0)
+    weight_wait = models.FloatField(_("vekt per dag ventetid"), default=1.0)
+    weight_fit = models.FloatField(_("vekt for faglig match (0–1)"), default=10.0)
+    max_travel_km = models.PositiveIntegerField(
+        _("maks reiseavstand (km)"),
+        default=60,
+        help_text=_("Gjelder alle som venter, med mindre brukeren selv har satt en lavere grense."),
+    )
 
     class Meta:
         verbose_name = _("fylkets innstillinger for inntak")
         verbose_name_plural = _("fylkenes innstillinger for inntak")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_km__gte=0, weight_wait__gte=0, weight_fit__gte=0),
+                name="county_settings_weights_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_travel_km__gt=0), name="county_settings_max_travel_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.county)
@@ -512,3 +531,128 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.referral_id}"
+
+
+class MatchingTrigger(models.TextChoices):
+    KAPASITET = "KAPASITET", _("Ny ledig kapasitet")
+    NATTLIG = "NATTLIG", _("Nattlig kjøring")
+    MANUELL = "MANUELL", _("Startet av inntaksteamet")
+    KOMMANDO = "KOMMANDO", _("Startet fra kommandolinjen")
+
+
+class MatchingRun(models.Model):
+    """One run of the matcher for a county and programme type: what it saw (as a digest), the
+    weights, and the report for the exact matcher and the greedy baseline on the same data.
+    A run whose inputs equal the previous run's is not saved again (a repeat changes nothing)."""
+
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="+")
+    programme_type = models.ForeignKey(ProgrammeType, on_delete=models.CASCADE, related_name="+")
+    trigger = models.CharField(_("startet av"), max_length=10, choices=MatchingTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The Celery task's id: a redelivered or retried task finds its own run and stops.
+    task_id = models.CharField(max_length=64, blank=True)
+    inputs_digest = models.CharField(max_length=64)
+    weights = models.JSONField()
+    report = models.JSONField(_("rapport"))
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-finished_at", "-pk"]
+        verbose_name = _("matchekjøring")
+        verbose_name_plural = _("matchekjøringer")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task_id"], condition=~Q(task_id=""), name="matching_run_task_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger__in=MatchingTrigger.values), name="matching_run_trigger_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["county", "programme_type", "-finished_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.county_id}/{self.programme_type_id} {self.finished_at:%d.%m.%Y %H:%M}"
+
+
+class ProposalStatus(models.TextChoices):
+    FORESLATT = "FORESLATT", _("Foreslått")
+    BEKREFTET = "BEKREFTET", _("Bekreftet")
+    AVVIST = "AVVIST", _("Avvist")
+    UTDATERT = "UTDATERT", _("Utdatert")
+    ERSTATTET = "ERSTATTET", _("Erstattet av ny kjøring")
+
+
+class RejectReason(models.TextChoices):
+    PASSER_IKKE = "PASSER_IKKE", _("Tiltaket passer ikke for brukeren")
+    REISEVEI = "REISEVEI", _("Reiseveien er for lang i praksis")
+    BRUKER_VIL_IKKE = "BRUKER_VIL_IKKE", _("Brukeren ønsker ikke denne arrangøren")
+    ARRANGOR = "ARRANGOR", _("Arrangøren kan ikke ta imot brukeren")
+    ANNET = "ANNET", _("Annet")
+
+
+class MatchProposal(models.Model):
+    """A proposal to give one waiting person one free place (a slot of an offering's free
+    places). Only the intake team's confirmation turns it into a placement; a rejected pair is
+    never proposed again."""
+
+    run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="proposals")
+    county = models.ForeignKey(County, on_delete=models.CASCADE, related_name="+")
+    programme_type = models.ForeignKey(ProgrammeType, on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="proposals")
+    offering = models.ForeignKey(
+        "providers.Offering", on_delete=models.CASCADE, related_name="proposals"
+    )
+    # Which of the offering's free places this is: two open proposals never share one.
+    slot = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.FORESLATT
+    )
+    km = models.FloatField()
+    fit = models.FloatField()
+    cost = models.FloatField()
+    effective_wait_days = models.IntegerField()
+    position = models.PositiveIntegerField(_("plass i køen"))
+    # The next candidates for this place and what became of them, for the explanation.
+    candidates = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+    placement = models.OneToOneField(
+        Placement, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("matcheforslag")
+        verbose_name_plural = _("matcheforslag")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(status="FORESLATT"),
+                name="proposal_one_open_per_referral",
+            ),
+            models.UniqueConstraint(
+                fields=["offering", "slot"],
+                condition=Q(status="FORESLATT"),
+                name="proposal_one_open_per_place",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ProposalStatus.values), name="proposal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="BEKREFTET", placement__isnull=False)
+                | (~Q(status="BEKREFTET") & Q(placement__isnull=True)),
+                name="proposal_confirmed_has_placement",
+            ),
+        ]
+        indexes = [models.Index(fields=["county", "programme_type", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} #{self.pk}"

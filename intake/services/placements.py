@@ -22,10 +22,12 @@ from intake.models import (
     EndReason,
     EventKind,
     MatchingRequest,
+    MatchProposal,
     NotificationKind,
     Outcome,
     Placement,
     PlacementStatus,
+    ProposalStatus,
     ReferralStatus,
 )
 from intake.services.notifications import notification_create
@@ -50,8 +52,9 @@ PERSONS_OWN_REASONS = (
     EndReason.UTDANNING,
     EndReason.TRENGER_ANNEN_STOTTE,
 )
-# Bursts of capacity reports within this many seconds make one matching request.
-MATCHING_DEBOUNCE_SECONDS = 60
+# Bursts of capacity reports within this many seconds make one matching request, and one
+# matching run when the burst is over: proposals are there within a minute of a report.
+MATCHING_DEBOUNCE_SECONDS = 30
 
 
 def _place_taken() -> ApplicationError:
@@ -73,8 +76,10 @@ def placement_assign(
     offering_id: int,
     expected_version: int | None = None,
     planned_start: datetime.date | None = None,
+    proposal: MatchProposal | None = None,
 ) -> Placement:
-    """The intake team gives a waiting person a free place at an offering in the county."""
+    """The intake team gives a waiting person a free place at an offering in the county, by
+    hand or by confirming a matching proposal (locked by the caller)."""
     referral = referral_lock(referral_id, expected_version)
     county_id = require_intake(actor, referral)
     if referral.status != S.VENTELISTE:
@@ -124,6 +129,24 @@ def placement_assign(
         assigned_by=actor,
         planned_start=start,
     )
+    now = timezone.now()
+    # The person has a place now: any other open proposal for them no longer holds.
+    others = MatchProposal.objects.filter(referral=referral, status=ProposalStatus.FORESLATT)
+    if proposal is not None:
+        others = others.exclude(pk=proposal.pk)
+    others.update(
+        status=ProposalStatus.UTDATERT,
+        reason="PLACED",
+        comment=_("Brukeren fikk plass på annen måte."),
+        decided_by=actor,
+        decided_at=now,
+    )
+    if proposal is not None:
+        proposal.status = ProposalStatus.BEKREFTET
+        proposal.placement = placement
+        proposal.decided_by = actor
+        proposal.decided_at = now
+        proposal.save(update_fields=["status", "placement", "decided_by", "decided_at"])
     referral_record(
         referral,
         kind=EventKind.TILDELT,
@@ -300,16 +323,17 @@ def placement_not_started(
     return placement
 
 
-def matching_request(*, offering_id: int) -> None:
+def matching_request(*, offering_id: int) -> tuple[str, int] | None:
     """Free places were reported: note it for the county and programme type, at most once per
-    burst (debounced in the cache), after the report's transaction commits."""
+    burst (debounced in the cache), after the report's transaction commits. Returns the list's
+    key when this report opened a burst, so the caller starts one matching run for it."""
     offering = Offering.objects.select_related("municipality").filter(pk=offering_id).first()
     if offering is None:
-        return
+        return None
     county_id = offering.municipality.county_id
     key = f"inntak:matching-request:{county_id}:{offering.programme_type_id}"
     if not cache.add(key, 1, timeout=MATCHING_DEBOUNCE_SECONDS):
-        return
+        return None
     free = sum(
         Offering.objects.filter(
             municipality__county_id=county_id,
@@ -320,6 +344,7 @@ def matching_request(*, offering_id: int) -> None:
     MatchingRequest.objects.create(
         county_id=county_id, programme_type_id=offering.programme_type_id, free_places=free
     )
+    return county_id, offering.programme_type_id
 
 
 def matching_requests_mark_seen(*, actor: User, county_number: str) -> int:

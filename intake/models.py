@@ -625,7 +625,7 @@ class MatchProposal(models.Model):
     reason = models.CharField(max_length=20, blank=True)
     comment = models.TextField(blank=True)
     placement = models.OneToOneField(
-        Placement, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
+        Placement, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
     )
 
     class Meta:

@@ -16,6 +16,7 @@ Lock order, everywhere: advisory key, then referral, then proposal, then offerin
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -126,6 +127,7 @@ def matching_run(
     task_id: str = "",
     dry_run: bool = False,
     want_export: bool = False,
+    today: datetime.date | None = None,
 ) -> RunResult:
     """Propose the best assignment of the list's free places, and save it with its report.
     With `dry_run`, solve on today's data and save nothing (the result has no run)."""
@@ -145,7 +147,9 @@ def matching_run(
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        problem = matching_problem(county_number=county_number, programme_type=programme_type)
+        problem = matching_problem(
+            county_number=county_number, programme_type=programme_type, today=today
+        )
         if dry_run:
             computed = matching_compute(problem)
             return RunResult(None, created=False, export=computed.export())

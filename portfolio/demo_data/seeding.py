@@ -23,14 +23,19 @@ from tqdm import tqdm
 from intake.models import (
     CV,
     ActivityPlan,
+    MatchingRun,
+    MatchingTrigger,
+    MatchProposal,
     Person,
     Placement,
     PlacementStatus,
+    ProposalStatus,
     Referral,
     ReferralEvent,
     ReferralStatus,
     WorkCapacityAssessment,
 )
+from intake.services.matching import matching_keys, matching_run
 from intake.services.priority import waitlist_refresh_priorities
 from org.models import County, CountyMembership, OfficeMembership, Provider
 from portfolio.demo_data.documents import Thresholds, insert_documents
@@ -98,6 +103,8 @@ def delete_demo_data(phases: _Phases | None = None) -> None:
     """Everything seed_demo makes: persons and all that hangs on them, offerings, providers and
     the generated users. Reference data and programme types stay."""
     persons_and_theirs: list[QuerySet[Any]] = [
+        MatchProposal.objects.all(),
+        MatchingRun.objects.all(),
         Placement.objects.all(),
         ReferralEvent.objects.all(),
         Referral.objects.all(),
@@ -200,6 +207,15 @@ def seed_demo(
         # groups (and the county's bonus, 0 days by default).
         for county_number in County.objects.values_list("number", flat=True):
             waitlist_refresh_priorities(county_number=county_number, today=today)
+    with phases.run("matching proposals", None, atomic=False):
+        # What the nightly run would have proposed for every list with people waiting.
+        for county_number, programme_type_id in matching_keys():
+            matching_run(
+                county_number=county_number,
+                programme_type_id=programme_type_id,
+                trigger=MatchingTrigger.NATTLIG,
+                today=today,
+            )
 
     report = SeedReport(created=True, persons=len(persons), logins=_logins())
     report.counts = _counts(cut=placed.cut)
@@ -257,6 +273,10 @@ def _counts(*, cut: int) -> list[tuple[str, int]]:
         ("    utilisation (%)", round(100 * in_use / places) if places else 0),
         ("  with free places reported", Offering.objects.filter(free_places__gt=0).count()),
         ("    free places", capacity["free"] or 0),
+        (
+            "matching proposals (open)",
+            MatchProposal.objects.filter(status=ProposalStatus.FORESLATT).count(),
+        ),
         ("capacity reports", CapacityReport.objects.count()),
         ("placements", sum(placements.values())),
         *((f"  {status}", placements.get(status, 0)) for status in PlacementStatus.values),

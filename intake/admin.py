@@ -59,8 +59,8 @@ class CountyIntakeSettingsAdmin(admin.ModelAdmin):
                     "Matchingen plasserer så mange som mulig, og velger blant de løsningene "
                     "den med lavest samlet kostnad: vekt per km × reisevei − vekt per dag × "
                     "ventetid − vekt for faglig match × andelen av brukerens behov som "
-                    "arrangøren dekker. Med standardvektene veier én dags ventetid like mye "
-                    "som én km reisevei, og full faglig match like mye som ti dager."
+                    "arrangøren dekker. Med standardvektene veier én km reisevei like mye som "
+                    "to dagers ventetid, og full faglig match like mye som ti dager."
                 ),
             },
         ),

@@ -36,7 +36,7 @@ def haversine_km(a: dict[str, float], b: dict[str, float]) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def check(data: dict[str, Any]) -> list[str]:  # noqa: C901 - one list of checks, read top down
+def check(data: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     w = data["weights"]
     people = {p["id"]: p for p in data["people"]}
@@ -130,9 +130,7 @@ def optimum(data: dict[str, Any]) -> tuple[int, float | None]:
         shape=(len(offering_row), n),
     )
     a_ub = vstack([a_person, a_offering]).tocsr()
-    b_ub = np.concatenate(
-        [np.ones(len(person_row)), [o["free_places"] for o in data["offerings"]]]
-    )
+    b_ub = np.concatenate([np.ones(len(person_row)), [o["free_places"] for o in data["offerings"]]])
     most = linprog(-np.ones(n), A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs")
     if most.status != 0:
         raise RuntimeError(f"the cardinality LP failed: {most.message}")

@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='countyintakesettings',
             name='weight_km',
-            field=models.FloatField(default=1.0, verbose_name='vekt per km reisevei'),
+            field=models.FloatField(default=2.0, verbose_name='vekt per km reisevei'),
         ),
         migrations.AddField(
             model_name='countyintakesettings',

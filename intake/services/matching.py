@@ -125,12 +125,10 @@ def matching_run(
     trigger: str,
     actor: User | None = None,
     task_id: str = "",
-    dry_run: bool = False,
     want_export: bool = False,
     today: datetime.date | None = None,
 ) -> RunResult:
-    """Propose the best assignment of the list's free places, and save it with its report.
-    With `dry_run`, solve on today's data and save nothing (the result has no run)."""
+    """Propose the best assignment of the list's free places, and save it with its report."""
     _require_team(actor, county_number)
     programme_type = ProgrammeType.objects.get(pk=programme_type_id)
     started_at, started = timezone.now(), time.perf_counter()
@@ -150,9 +148,6 @@ def matching_run(
         problem = matching_problem(
             county_number=county_number, programme_type=programme_type, today=today
         )
-        if dry_run:
-            computed = matching_compute(problem)
-            return RunResult(None, created=False, export=computed.export())
         digest = problem.digest()
         last = MatchingRun.objects.filter(
             county_id=county_number, programme_type_id=programme_type_id

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import random
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -121,23 +123,22 @@ def test_runs_racing_manual_placements_and_capacity_reports_never_overbook():
     ProviderMembership.objects.create(user=provider_user, provider=offerings[0].provider)
     target = offerings[0]
 
-    manual = [
-        (lambda r=r: placement_assign(actor=actor, referral_id=r.pk, offering_id=target.pk))
+    attempts: list[Callable[[], object]] = [
+        partial(placement_assign, actor=actor, referral_id=r.pk, offering_id=target.pk)
         for r in referrals[:6]
     ]
-    reports = [
-        (
-            lambda n=n: capacity_report(
-                offering_id=target.pk,
-                free_places=n,
-                free_from=timezone.localdate(),
-                reported_by=provider_user,
-            )
+    attempts += [
+        partial(
+            capacity_report,
+            offering_id=target.pk,
+            free_places=n,
+            free_from=timezone.localdate(),
+            reported_by=provider_user,
         )
         for n in (5, 2)
     ]
-    runs = [run_once for _ in range(4)]
-    outcomes = at_once(manual + reports + runs)
+    attempts += [run_once for _ in range(4)]
+    outcomes = at_once(attempts)
 
     assert set(outcomes) <= {"OK", "PLACE_TAKEN"}
     # The capacity reports set the free places: reconstruct what was reported in the end.
@@ -148,13 +149,13 @@ def test_runs_racing_manual_placements_and_capacity_reports_never_overbook():
 
     # Then the team confirms every open proposal at once, racing more manual placements.
     open_ids = list(MatchProposal.objects.filter(status=PS.FORESLATT).values_list("pk", flat=True))
-    confirms = [(lambda i=i: proposal_confirm(actor=actor, proposal_id=i)) for i in open_ids]
     placed_before = Placement.objects.count()
-    more_manual = [
-        (lambda r=r: placement_assign(actor=actor, referral_id=r.pk, offering_id=target.pk))
+    attempts = [partial(proposal_confirm, actor=actor, proposal_id=i) for i in open_ids]
+    attempts += [
+        partial(placement_assign, actor=actor, referral_id=r.pk, offering_id=target.pk)
         for r in referrals[6:10]
     ]
-    outcomes = at_once(confirms + more_manual)
+    outcomes = at_once(attempts)
 
     assert set(outcomes) <= {
         "OK",

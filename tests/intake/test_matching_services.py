@@ -147,7 +147,7 @@ def test_far_away_excluded_and_rejected_pairs_are_never_proposed(personas):
 def test_effective_wait_counts_the_priority_bonus(personas):
     referral = waiting(personas, days=50)
     Referral.objects.filter(pk=referral.pk).update(
-        queue_since=referral.waitlisted_at - datetime.timedelta(days=90), priority_bonus_days=90
+        queue_since=timezone.now() - datetime.timedelta(days=140), priority_bonus_days=90
     )
     place(personas)
 
@@ -195,7 +195,7 @@ def test_a_run_proposes_the_longest_waiting_nearby_people_with_explanations(pers
     assert first.candidates[1]["proposed_offering"] is None
     saved = result.run
     assert saved.requested_by == personas.intake_x
-    assert saved.weights == {"km": 1.0, "wait": 1.0, "fit": 10.0}
+    assert saved.weights == {"km": 2.0, "wait": 1.0, "fit": 10.0}
     for answer in ("exact", "greedy"):
         report = saved.report[answer]
         assert (report["people_waiting"], report["places_free"], report["placed"]) == (3, 2, 2)

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -389,12 +390,19 @@ class CountyIntakeSettings(models.Model):
     # km of travel weighs as much as two days of waiting: on the national benchmark that
     # gives 30 % less travel than "longest wait first, nearest place", with as many placed and
     # their total wait within 0.2 % (at 1:1 it was 19 % less travel).
-    weight_km = models.FloatField(_("vekt per km reisevei"), default=2.0)
-    weight_wait = models.FloatField(_("vekt per dag ventetid"), default=1.0)
-    weight_fit = models.FloatField(_("vekt for faglig match (0–1)"), default=10.0)
+    weight_km = models.FloatField(
+        _("vekt per km reisevei"), default=2.0, validators=[MinValueValidator(0)]
+    )
+    weight_wait = models.FloatField(
+        _("vekt per dag ventetid"), default=1.0, validators=[MinValueValidator(0)]
+    )
+    weight_fit = models.FloatField(
+        _("vekt for faglig match (0–1)"), default=10.0, validators=[MinValueValidator(0)]
+    )
     max_travel_km = models.PositiveIntegerField(
         _("maks reiseavstand (km)"),
         default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
         help_text=_("Gjelder alle som venter, med mindre brukeren selv har satt en lavere grense."),
     )
 

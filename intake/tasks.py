@@ -7,7 +7,7 @@ from intake.services.matching import matching_keys, matching_run
 from intake.services.notifications import notification_send
 from intake.services.placements import MATCHING_DEBOUNCE_SECONDS, matching_request
 from intake.services.priority import waitlist_refresh_priorities
-from org.models import County
+from org.models import County, User
 
 
 @shared_task(
@@ -56,14 +56,21 @@ def matching_requested(offering_id: int) -> None:
     max_retries=5,
 )
 def matching_run_task(
-    self: Task, county_number: str, programme_type_id: int, trigger: str, request_key: str = ""
+    self: Task,
+    county_number: str,
+    programme_type_id: int,
+    trigger: str,
+    request_key: str = "",
+    actor_id: int | None = None,
 ) -> int | None:
     """One matching run for a county and programme type. `request_key` names a cache entry
-    where the intake team's page looks for the run it asked for."""
+    where the intake team's page looks for the run it asked for; `actor_id` is the member of
+    the team who asked (recorded on the run, and checked again)."""
     result = matching_run(
         county_number=county_number,
         programme_type_id=programme_type_id,
         trigger=trigger,
+        actor=User.objects.get(pk=actor_id) if actor_id is not None else None,
         task_id=self.request.id or "",
     )
     run_id = result.run.pk if result.run else None

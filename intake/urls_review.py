@@ -1,9 +1,9 @@
 """Routes of the intake team's pages (review queue, one referral's review, waitlists, giving
-places, places given and not started, and the capacity overview)."""
+places, places given and not started, the capacity overview, and matching)."""
 
 from django.urls import path
 
-from intake.views import capacity, placements, review, waitlists
+from intake.views import capacity, matching, placements, review, waitlists
 
 urlpatterns = [
     path("vurdering/", review.review_queue, name="review-queue"),
@@ -32,4 +32,46 @@ urlpatterns = [
     ),
     path("kapasitet/", capacity.capacity_overview, name="capacity-overview"),
     path("kapasitet/nye-plasser/sett/", capacity.capacity_mark_seen, name="capacity-mark-seen"),
+    path("matching/", matching.matching_overview, name="matching-overview"),
+    # Before the list's own routes, whose county number would swallow "forslag".
+    path(
+        "matching/forslag/<int:proposal_id>/bekreft/",
+        matching.matching_confirm,
+        name="matching-confirm",
+    ),
+    path(
+        "matching/forslag/<int:proposal_id>/avvis/",
+        matching.matching_reject,
+        name="matching-reject",
+    ),
+    path(
+        "matching/<str:county_number>/<int:programme_type_id>/",
+        matching.matching_list,
+        name="matching-list",
+    ),
+    path(
+        "matching/<str:county_number>/<int:programme_type_id>/handling/",
+        matching.matching_bulk,
+        name="matching-bulk",
+    ),
+    path(
+        "matching/<str:county_number>/<int:programme_type_id>/kjor/",
+        matching.matching_run_now,
+        name="matching-run",
+    ),
+    path(
+        "matching/<str:county_number>/<int:programme_type_id>/kjoring/<str:token>/",
+        matching.matching_run_status,
+        name="matching-run-status",
+    ),
+    path(
+        "matching/<str:county_number>/<int:programme_type_id>/historikk/",
+        matching.matching_history,
+        name="matching-history",
+    ),
+    path(
+        "matching/<str:county_number>/<int:programme_type_id>/hva-om/",
+        matching.matching_what_if,
+        name="matching-what-if",
+    ),
 ]

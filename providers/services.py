@@ -129,7 +129,7 @@ def offering_create(*, actor: User, **values: Any) -> Offering:
 
 @transaction.atomic
 def offering_update(*, actor: User, offering_id: int, **values: Any) -> Offering:
-    offering = Offering.objects.select_for_update().get(pk=offering_id)
+    offering = Offering.objects.select_for_update(no_key=True).get(pk=offering_id)
     _require_admin_or_intake(actor, _county_of(offering.municipality_id))
     if "municipality_id" in values:
         _require_admin_or_intake(actor, _county_of(values["municipality_id"]))
@@ -205,7 +205,7 @@ def capacity_report(
     today = today or timezone.localdate()
     with transaction.atomic():
         offering = (
-            Offering.objects.select_for_update(of=("self",))
+            Offering.objects.select_for_update(of=("self",), no_key=True)
             .select_related("municipality")
             .filter(pk=offering_id)
             .first()

@@ -140,7 +140,7 @@ def matching_run(
                 return RunResult(done, created=False)
         # While the run decides, nobody gives away or reports a place of this list.
         list(
-            Offering.objects.select_for_update(of=("self",))
+            Offering.objects.select_for_update(of=("self",), no_key=True)
             .filter(programme_type_id=programme_type_id, municipality__county_id=county_number)
             .order_by("pk")
             .values_list("pk", flat=True)
@@ -192,7 +192,7 @@ def _save_proposals(
         chosen[(key_id(person.id), key_id(offering.id))] = int(a)
     open_now = {
         (p.referral_id, p.offering_id): p
-        for p in MatchProposal.objects.select_for_update().filter(
+        for p in MatchProposal.objects.select_for_update(no_key=True).filter(
             county_id=run.county_id, programme_type_id=run.programme_type_id, status=PS.FORESLATT
         )
     }
@@ -281,7 +281,7 @@ def _lock_proposal(actor: User, proposal_id: int) -> MatchProposal:
     _lock_key(row[0], row[1])
     referral_lock(row[2], None)
     return (
-        MatchProposal.objects.select_for_update(of=("self",))
+        MatchProposal.objects.select_for_update(of=("self",), no_key=True)
         .select_related(
             "referral__person__home_municipality",
             "referral__programme_type",

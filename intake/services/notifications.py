@@ -35,7 +35,7 @@ def notification_send(*, notification_id: int) -> None:
     personal data."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update(of=("self",))
+            Notification.objects.select_for_update(of=("self",), no_key=True)
             .select_related("recipient", "referral__programme_type")
             .filter(pk=notification_id)
             .first()

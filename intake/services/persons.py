@@ -127,7 +127,9 @@ def _already_registered() -> ApplicationError:
 
 
 def _lock_person(actor: User, person_id: int, expected_version: int | None) -> Person:
-    person = Person.objects.select_for_update(of=("self",)).filter(pk=person_id).first()
+    person = (
+        Person.objects.select_for_update(of=("self",), no_key=True).filter(pk=person_id).first()
+    )
     if person is None or not scope_for(actor).may_work_for_office(person.office_id):
         raise ApplicationError(_("Fant ikke brukeren."), code="NOT_FOUND")
     if expected_version is not None and person.version != expected_version:

@@ -166,7 +166,7 @@ def placement_assign(
 
 def _lock_placement(actor: User, placement_id: int, expected_version: int | None) -> Placement:
     placement = (
-        Placement.objects.select_for_update(of=("self",))
+        Placement.objects.select_for_update(of=("self",), no_key=True)
         .select_related("offering", "referral")
         .filter(pk=placement_id)
         .first()

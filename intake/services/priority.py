@@ -63,7 +63,7 @@ def waitlist_refresh_priorities(*, county_number: str, today: datetime.date | No
     changed: list[Referral] = []
     with transaction.atomic():
         waiting = (
-            Referral.objects.select_for_update(of=("self",))
+            Referral.objects.select_for_update(of=("self",), no_key=True)
             .filter(county_id=county_number, status=ReferralStatus.VENTELISTE)
             .select_related("person")
         )

@@ -113,8 +113,11 @@ def _forbidden() -> ApplicationError:
 
 
 def referral_lock(referral_id: int, expected_version: int | None) -> Referral:
+    # FOR NO KEY UPDATE, as PostgreSQL's own UPDATE takes: it serialises the writers of this
+    # referral but lets other transactions insert rows that point at it (a matching run saving
+    # a proposal, say), which a plain FOR UPDATE would block, and could deadlock with.
     referral = (
-        Referral.objects.select_for_update(of=("self",))
+        Referral.objects.select_for_update(of=("self",), no_key=True)
         .select_related("person", "programme_type")
         .filter(pk=referral_id)
         .first()

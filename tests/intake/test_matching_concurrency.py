@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
@@ -179,8 +180,10 @@ def test_the_same_task_delivered_twice_to_a_real_worker_gives_one_set_of_proposa
     world(people=30, offerings=2, free=5)
     args = ("50", aft().pk, MatchingTrigger.NATTLIG)
 
-    first = matching_run_task.apply_async(args=args, queue=celery_worker.queue, task_id="dup-1")
-    second = matching_run_task.apply_async(args=args, queue=celery_worker.queue, task_id="dup-1")
+    # A fresh id: results of earlier test runs stay in Redis under their task ids.
+    task_id = f"dup-{uuid.uuid4()}"
+    first = matching_run_task.apply_async(args=args, queue=celery_worker.queue, task_id=task_id)
+    second = matching_run_task.apply_async(args=args, queue=celery_worker.queue, task_id=task_id)
     third = matching_run_task.apply_async(args=args, queue=celery_worker.queue)
     run_ids = {first.get(timeout=60), second.get(timeout=60), third.get(timeout=60)}
 

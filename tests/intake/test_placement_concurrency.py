@@ -50,7 +50,8 @@ def intake_member() -> User:
 
 def at_once(attempts: list[Callable[[], object]]) -> list[str]:
     """Run every attempt in its own thread, released together by a barrier; each returns
-    "OK" or the ApplicationError's code. Each thread closes its own connection at the end."""
+    "OK", the ApplicationError's code, or the name of any other exception. Each thread closes
+    its own connection at the end."""
     barrier = threading.Barrier(len(attempts))
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -63,6 +64,8 @@ def at_once(attempts: list[Callable[[], object]]) -> list[str]:
                 outcome = "OK"
             except ApplicationError as refusal:
                 outcome = refusal.code
+            except Exception as error:  # a deadlock, say: the test must see it, not lose it
+                outcome = type(error).__name__
             with lock:
                 outcomes.append(outcome)
         finally:

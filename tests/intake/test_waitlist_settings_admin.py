@@ -27,6 +27,10 @@ def form(county: str, young: int) -> dict:
         "bonus_days_long_term_unemployed": 0,
         "young_age_limit": 30,
         "long_term_unemployed_days": 182,
+        "weight_km": 2.0,
+        "weight_wait": 1.0,
+        "weight_fit": 10.0,
+        "max_travel_km": 60,
     }
 
 
@@ -72,3 +76,24 @@ def test_the_county_of_saved_settings_cannot_be_changed(personas, client):
     response = client.get(reverse("admin:intake_countyintakesettings_change", args=[settings.pk]))
     assert response.status_code == 200
     assert 'name="county"' not in response.content.decode()
+
+
+def test_matching_weights_and_distance_are_set_per_county_and_never_negative(personas, client):
+    client.force_login(personas.admin)
+    bad = {**form("50", 0), "weight_km": -1, "max_travel_km": 0}
+
+    response = client.post(reverse("admin:intake_countyintakesettings_add"), bad)
+
+    assert response.status_code == 200  # the form again, with the errors
+    assert not CountyIntakeSettings.objects.exists()
+    assert "Verdien må være større enn eller lik 0." in response.content.decode()
+
+    good = {**form("50", 0), "weight_km": 3.5, "max_travel_km": 45}
+    client.post(reverse("admin:intake_countyintakesettings_add"), good)
+    saved = CountyIntakeSettings.objects.get(county="50")
+    assert (saved.weight_km, saved.weight_wait, saved.weight_fit, saved.max_travel_km) == (
+        3.5,
+        1.0,
+        10.0,
+        45,
+    )

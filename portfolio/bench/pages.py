@@ -84,6 +84,9 @@ def run(*, runs: int) -> tuple[list[Timing], dict[str, object]]:
             reverse("waitlist-detail", args=[county, type_id]) + f"?side={last_page}",
         ),
         ("waitlist overview", reverse("waitlist-overview")),
+        ("matching overview", reverse("matching-overview")),
+        ("matching proposals, longest list", reverse("matching-list", args=[county, type_id])),
+        ("matching run history, longest list", reverse("matching-history", args=[county, type_id])),
         (
             "API referrals, submitted",
             reverse("api-referral-list") + f"?status=SOKT_INN&county={county}",

@@ -292,12 +292,23 @@ def _lock_proposal(actor: User, proposal_id: int) -> MatchProposal:
 
 
 def _require_open(proposal: MatchProposal) -> None:
-    if proposal.status != PS.FORESLATT:
+    if proposal.status == PS.FORESLATT:
+        return
+    if proposal.status == PS.UTDATERT:
         raise ApplicationError(
-            _("Forslaget er allerede behandlet (%(status)s).")
-            % {"status": proposal.get_status_display().lower()},
-            code="PROPOSAL_CLOSED",
+            _("Forslaget gjelder ikke lenger: %(reason)s") % {"reason": proposal.comment},
+            code=proposal.reason or "STALE",
         )
+    if proposal.status == PS.ERSTATTET:
+        raise ApplicationError(
+            _("Forslaget er erstattet av en nyere kjøring. Se de nye forslagene."),
+            code="SUPERSEDED",
+        )
+    raise ApplicationError(
+        _("Forslaget er allerede behandlet (%(status)s).")
+        % {"status": proposal.get_status_display().lower()},
+        code="PROPOSAL_CLOSED",
+    )
 
 
 def _recheck(proposal: MatchProposal) -> None:

@@ -23,8 +23,10 @@ from intake.models import (
     OPEN_STATUSES,
     EndReason,
     EventKind,
+    MatchProposal,
     NotificationKind,
     Person,
+    ProposalStatus,
     Referral,
     ReferralEvent,
     ReferralStatus,
@@ -167,6 +169,16 @@ def referral_record(
         comment=comment,
         at=at or timezone.now(),
     )
+    if referral.status == ReferralStatus.VENTELISTE and to_status != ReferralStatus.VENTELISTE:
+        # Off the waitlist: a matching proposal for them no longer holds. Said now, rather
+        # than when someone tries to confirm it.
+        MatchProposal.objects.filter(referral=referral, status=ProposalStatus.FORESLATT).update(
+            status=ProposalStatus.UTDATERT,
+            reason="NOT_WAITING",
+            comment=_("Brukeren står ikke lenger på ventelisten."),
+            decided_by=actor,
+            decided_at=event.at,
+        )
     referral.status = to_status
     referral.version += 1
     referral.save()

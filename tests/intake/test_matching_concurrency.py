@@ -164,6 +164,7 @@ def test_runs_racing_manual_placements_and_capacity_reports_never_overbook():
         "NOT_WAITING",
         "ILLEGAL_TRANSITION",
         "PROPOSAL_CLOSED",
+        "PLACED",
     }
     assert_capacity_holds(offerings, reported)
     assert not MatchProposal.objects.filter(status=PS.FORESLATT).exists()

@@ -15,6 +15,7 @@ from stdnum.no import fodselsnummer as fnr
 
 from config.errors import ApplicationError
 from intake.models import CV, ActivityPlan, DocumentAttachment, Person, WorkCapacityAssessment
+from intake.signals import person_changed
 from org.access import scope_for
 from org.models import User
 from org.vocabulary import Benefit, CompetenceTag
@@ -108,6 +109,7 @@ def person_create(*, actor: User, fodselsnummer: str, **values: Any) -> Person:
                 **values,
             )
             person.excluded_providers.set(excluded)
+            person_changed.send(sender=Person, person_id=person.pk)
     except IntegrityError:
         if Person.objects.filter(fodselsnummer=number).exists():
             raise _already_registered() from None
@@ -140,6 +142,9 @@ def _lock_person(actor: User, person_id: int, expected_version: int | None) -> P
             ),
             code="STALE",
         )
+    # Every write to a person or their documents locks the person here: announce it once
+    # (receivers act after commit, so a refused change announces nothing that happened).
+    person_changed.send(sender=Person, person_id=person.pk)
     return person
 
 

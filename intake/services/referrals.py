@@ -33,6 +33,7 @@ from intake.models import (
 )
 from intake.services.notifications import notification_create
 from intake.services.priority import apply_priority, county_settings, priority_for
+from intake.signals import person_changed
 from org.access import scope_for
 from org.models import User
 from providers.models import ProgrammeType
@@ -182,6 +183,7 @@ def referral_record(
     referral.status = to_status
     referral.version += 1
     referral.save()
+    person_changed.send(sender=Referral, person_id=referral.person_id)
     return event
 
 

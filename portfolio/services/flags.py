@@ -104,7 +104,8 @@ def flags_refresh(
             cursor.execute(
                 f"INSERT INTO {FLAGS} (person_id, code, status, suggested_programme_type_id, "  # noqa: S608
                 "fact_date, fact_number, raised_at, dismiss_reason, comment) "
-                f"SELECT q.flag_person, %s, %s, %s, q.fact_date, NULL, %s, '', '' FROM ({people_sql}) q "
+                "SELECT q.flag_person, %s, %s, %s, q.fact_date, NULL, %s, '', '' "
+                f"FROM ({people_sql}) q "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {FLAGS} f WHERE f.person_id = q.flag_person "
                 f"AND f.code = %s AND (f.status IN ({open_in}) "
                 "OR (f.status = %s AND f.reviewed_at >= %s)))",

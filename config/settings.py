@@ -170,6 +170,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "intake.matching_run_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Portfolio flags (DOMAIN.md section 8), after the night's intake jobs.
+    "flags-nightly": {
+        "task": "portfolio.flags_refresh_nightly",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 CACHES = {

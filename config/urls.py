@@ -20,6 +20,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("intake.urls")),
     path("", include("providers.urls")),
+    path("portefolje/", include("portfolio.urls")),
+    path("dashbord/", include("portfolio.urls_dashboard")),
     path("api/provider/", include("providers.api.urls")),
     path("api/provider/", include("intake.api_provider.urls")),
     path("api/", include("intake.api.urls")),

@@ -72,8 +72,16 @@ def _no_date() -> Value:
     return Value(None, output_field=DateField())
 
 
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` earlier; 29 February becomes the 28th in a common year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def young_without_activity(s: FlagSettings, today: datetime.date) -> QuerySet[Person]:
-    born_after = today.replace(year=today.year - s.young_age_limit)
+    born_after = _years_before(today, s.young_age_limit)
     cutoff = today - datetime.timedelta(days=s.inactive_days)
     return (
         _without_programme()

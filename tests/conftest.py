@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]
 from django.db import connection
 
 from config.celery import app as celery_app
@@ -165,6 +166,9 @@ def celery_worker(transactional_db: None, django_db_serialized_rollback: None) -
         env=env,
     )
     celery_app.conf.task_always_eager = False
+    # Eager tasks run in threads by earlier tests can leave Celery's process-wide "inside a
+    # task" flag set, which makes result.get() refuse; this process is not a worker.
+    _set_task_join_will_block(False)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

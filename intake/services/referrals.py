@@ -255,6 +255,8 @@ def referral_create(
                 actor_office_id=person.office_id,
                 at=referral.created_at,
             )
+            # A draft is a pending referral: the person's flags follow (after commit).
+            person_changed.send(sender=Referral, person_id=person.pk)
     except IntegrityError:
         # A double click, or a colleague at the same moment: the database's unique index on
         # open referrals decided; point to the one that won.

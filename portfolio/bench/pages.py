@@ -13,11 +13,19 @@ from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
 
-from intake.models import Referral, ReferralStatus
-from org.models import CountyMembership, CountyRole, User
+from intake.models import Person, Referral, ReferralStatus
+from org.models import (
+    CountyMembership,
+    CountyRole,
+    OfficeMembership,
+    OfficeRole,
+    User,
+)
 from portfolio.bench.timing import Timing, measure
 
 BENCH_USERNAME = "bench-inntaksteam"
+OFFICE_LEADER_USERNAME = "bench-kontorleder"
+COUNTY_LEADER_USERNAME = "bench-fylkesleder"
 
 
 def _largest_waitlist() -> tuple[str, int, str, int]:
@@ -53,6 +61,31 @@ def _bench_user(county: str) -> User:
     CountyMembership.objects.filter(user=user).exclude(county_id=county).delete()
     CountyMembership.objects.get_or_create(user=user, county_id=county, role=CountyRole.INNTAKSTEAM)
     return user
+
+
+def _leader(username: str, *, office_id: int | None = None, county: str | None = None) -> User:
+    """A leader of the office or the county, and nothing else. Created once."""
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": "Benchmark", "last_name": "Leder"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    OfficeMembership.objects.filter(user=user).delete()
+    CountyMembership.objects.filter(user=user).delete()
+    if office_id is not None:
+        OfficeMembership.objects.create(user=user, office_id=office_id, role=OfficeRole.LEDER)
+    if county is not None:
+        CountyMembership.objects.create(user=user, county_id=county, role=CountyRole.LEDER)
+    return user
+
+
+def _largest_office() -> tuple[int, int]:
+    """(office id, persons) of the office with the most persons."""
+    row = Person.objects.values("office_id").annotate(n=Count("pk")).order_by("-n").first()
+    if row is None:
+        raise SystemExit("No persons: run seed_demo --scale national first.")
+    return row["office_id"], row["n"]
 
 
 def _count_queries(call: Callable[[], object]) -> int:
@@ -93,8 +126,24 @@ def run(*, runs: int) -> tuple[list[Timing], dict[str, object]]:
         ),
         ("API waitlist (page 1)", reverse("api-waitlist", args=[county, type_code])),
     ]
+    office_id, office_persons = _largest_office()
+    office_client = Client(HTTP_HOST="localhost")
+    office_client.force_login(_leader(OFFICE_LEADER_USERNAME, office_id=office_id))
+    county_client = Client(HTTP_HOST="localhost")
+    county_client.force_login(_leader(COUNTY_LEADER_USERNAME, county=county))
+    leader_targets = [
+        (office_client, "portfolio list, largest office (page 1)", reverse("portfolio-list")),
+        (
+            office_client,
+            "portfolio list, largest office, flagged, by wait",
+            reverse("portfolio-list") + "?flagg=UNG_UTEN_AKTIVITET&sorter=-ventetid",
+        ),
+        (county_client, "dashboard, county", reverse("dashboard")),
+        (office_client, "dashboard, largest office", reverse("dashboard")),
+    ]
     timings: list[Timing] = []
-    for label, url in targets:
+    cases = [(client, label, url) for label, url in targets] + leader_targets
+    for client, label, url in cases:
         response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{label}: {url} answered {response.status_code}")
@@ -112,6 +161,7 @@ def run(*, runs: int) -> tuple[list[Timing], dict[str, object]]:
         "submitted_in_county": Referral.objects.filter(
             status=ReferralStatus.SOKT_INN, county_id=county
         ).count(),
+        "largest_office_persons": office_persons,
         "database": connection.vendor,
     }
     return timings, context

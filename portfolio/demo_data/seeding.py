@@ -53,6 +53,8 @@ from portfolio.demo_data.staff import (
     generated_users,
 )
 from portfolio.demo_data.timeline import Timeline
+from portfolio.models import OPEN_FLAG_STATUSES, FlagEvent, PortfolioFlag
+from portfolio.services.flags import flags_refresh
 from providers.models import CapacityReport, Offering, ProgrammeType
 
 
@@ -103,6 +105,8 @@ def delete_demo_data(phases: _Phases | None = None) -> None:
     """Everything seed_demo makes: persons and all that hangs on them, offerings, providers and
     the generated users. Reference data and programme types stay."""
     persons_and_theirs: list[QuerySet[Any]] = [
+        FlagEvent.objects.all(),
+        PortfolioFlag.objects.all(),
         MatchProposal.objects.all(),
         MatchingRun.objects.all(),
         Placement.objects.all(),
@@ -216,6 +220,9 @@ def seed_demo(
                 trigger=MatchingTrigger.NATTLIG,
                 today=today,
             )
+    with phases.run("portfolio flags", None):
+        # The nightly flag job, so the portfolio lists have flags from the start.
+        flags_refresh(today=today)
 
     report = SeedReport(created=True, persons=len(persons), logins=_logins())
     report.counts = _counts(cut=placed.cut)
@@ -276,6 +283,10 @@ def _counts(*, cut: int) -> list[tuple[str, int]]:
         (
             "matching proposals (open)",
             MatchProposal.objects.filter(status=ProposalStatus.FORESLATT).count(),
+        ),
+        (
+            "portfolio flags (open)",
+            PortfolioFlag.objects.filter(status__in=OPEN_FLAG_STATUSES).count(),
         ),
         ("capacity reports", CapacityReport.objects.count()),
         ("placements", sum(placements.values())),

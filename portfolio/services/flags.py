@@ -78,7 +78,12 @@ def flags_refresh(
     today = today or timezone.localdate()
     s = FlagSettings.current()
     now = timezone.now()
-    quiet_since = now - datetime.timedelta(days=s.dismissed_quiet_days)
+    # From the run's day (not the clock), so a run for another day is consistent with itself.
+    quiet_since = timezone.make_aware(
+        datetime.datetime.combine(
+            today - datetime.timedelta(days=s.dismissed_quiet_days), datetime.time()
+        )
+    )
     suggestions = dict(ProgrammeType.objects.values_list("code", "pk"))
     result = FlagRunResult()
     open_in, open_params = _in_list(OPEN)

@@ -47,10 +47,11 @@ def _postgresql_only() -> None:
 
 @pytest.fixture(autouse=True)
 def _no_side_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Emails and capacity-triggered runs queued after commit are recorded, not run: eager
+    """Emails, capacity-triggered runs and flag refreshes queued after commit are not run: eager
     tasks in threads share Celery's process-wide state (see test_placement_concurrency)."""
     monkeypatch.setattr(notification_send_email, "delay", lambda *a, **k: None)
     monkeypatch.setattr("intake.tasks.matching_requested.delay", lambda *a, **k: None)
+    monkeypatch.setattr("portfolio.tasks.flags_refresh_person.delay", lambda *a, **k: None)
 
 
 def aft() -> ProgrammeType:

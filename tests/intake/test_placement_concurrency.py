@@ -39,6 +39,8 @@ def emails_queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     later tests that wait for a real worker's result."""
     queued: list[int] = []
     monkeypatch.setattr(notification_send_email, "delay", queued.append)
+    # The same for the portfolio flags' refresh that every referral change queues.
+    monkeypatch.setattr("portfolio.tasks.flags_refresh_person.delay", lambda *a, **k: None)
     return queued
 
 

@@ -1,0 +1,71 @@
+"""The leader dashboards and their CSV export (DOMAIN.md section 9). Leaders only: an office
+leader sees their office, a county leader their county; everyone else gets 404."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org.access import scope_for
+from org.models import User
+from portfolio import selectors_dashboard as dashboards
+from portfolio.models import AuditEvent
+
+EXPORT_ACTION = "EKSPORT_DASHBORD"
+
+
+def _area(request: HttpRequest) -> dashboards.Area:
+    area = dashboards.area_for(scope_for(request.user))
+    if area is None:
+        raise Http404
+    return area
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    area = _area(request)
+    return render(
+        request,
+        "portfolio/dashboard.html",
+        {
+            "title": _("Dashbord"),
+            "area": area,
+            "sections": dashboards.dashboard_sections(area),
+            "small_cell": dashboards.SMALL_CELL,
+        },
+    )
+
+
+@login_required
+def dashboard_export(request: HttpRequest, section: str) -> HttpResponse:
+    """One section's tables as CSV (semicolons, UTF-8 with BOM, for Excel). Aggregates only;
+    the export is still logged, like every export."""
+    area = _area(request)
+    if section not in dashboards.SECTIONS:
+        raise Http404
+    (found,) = dashboards.dashboard_sections(area, only=section)
+    assert isinstance(request.user, User)
+    AuditEvent.objects.create(
+        actor=request.user,
+        action=EXPORT_ACTION,
+        what=section,
+        person_count=0,
+        address=request.META.get("REMOTE_ADDR") or None,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"dashbord-{section}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([found.title, area.name])
+    for table in found.tables:
+        writer.writerow([])
+        writer.writerow([table.caption])
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+    return response

@@ -198,7 +198,7 @@ def test_row_shows_flags_referral_status_and_caseworker(client, personas, people
     ReferralFactory.create(person=people["anna"])
     response = _get(client, personas.office_leader_a)
     page = response.content.decode()
-    assert "UNG_UTEN_AKTIVITET" in page
+    assert "UNG_UTEN_AKTIVITET" in page and "Ung uten aktivitet" in page
     assert "På venteliste" in page
     assert "Ufordelt" in page  # Bjørn
     assert reverse("person-detail", args=[people["anna"].pk]) in page

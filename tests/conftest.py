@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from celery._state import _set_task_join_will_block  # type: ignore[attr-defined]
+from django.core.cache import cache
 from django.db import connection
 
 from config.celery import app as celery_app
@@ -99,6 +100,12 @@ def personas(db: None) -> Personas:
     ProviderMembership.objects.create(user=p.provider_user_p, provider=provider_p)
     ProviderMembership.objects.create(user=p.provider_user_q, provider=provider_q)
     return p
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (debounces, cached dashboard figures)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Min,
     OrderBy,
     OuterRef,
     Prefetch,
@@ -355,14 +356,24 @@ def portfolio_facets(
             yes=Count("pk", filter=Q(has_open=True)), no=Count("pk", filter=Q(has_open=False))
         )
     )
-    wait_counts = without("min_wait_days").aggregate(
-        **{
-            f"d{days}": Count(
-                "pk", filter=Q(waiting_since__lte=now - datetime.timedelta(days=days))
-            )
-            for days in WAIT_STEPS
-        }
+    # From the waiting referrals' side: one grouped pass over the people on a waitlist, rather
+    # than a correlated subquery per person and step.
+    waiting_since = list(
+        Referral.objects.filter(
+            status=ReferralStatus.VENTELISTE,
+            person__in=without("min_wait_days").values("pk"),
+        )
+        .order_by()
+        .values("person")
+        .annotate(since=Min("waitlisted_at"))
+        .values_list("since", flat=True)
     )
+    wait_counts = {
+        f"d{days}": sum(
+            1 for since in waiting_since if since <= now - datetime.timedelta(days=days)
+        )
+        for days in WAIT_STEPS
+    }
     caseworkers: list[Option] = []
     unassigned: list[Option] = []
     if not mine:

@@ -31,11 +31,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from intake.models import Person
+from portfolio.bench.timing import rolled_back
 from portfolio.flag_rules import RULES
 from portfolio.models import (
     OPEN_FLAG_STATUSES,
@@ -57,21 +58,6 @@ TARGET_SPEED_UP = 20.0
 
 FLAGS = PortfolioFlag._meta.db_table
 EVENTS = FlagEvent._meta.db_table
-
-
-class _Rollback(Exception):
-    pass
-
-
-@contextmanager
-def _rolled_back() -> Iterator[None]:
-    """Everything inside is undone at the end, also when it is itself inside a transaction."""
-    try:
-        with transaction.atomic():
-            yield
-            raise _Rollback
-    except _Rollback:
-        pass
 
 
 def _fingerprint() -> str:
@@ -238,7 +224,7 @@ def run(*, runs: int) -> tuple[list[Any], dict[str, object]]:
     existing_events = FlagEvent.objects.count()
     before = _fingerprint()
 
-    with _rolled_back():
+    with rolled_back():
         _delete_flags()
         # 1. The nightly run from nothing.
         with watch() as full_statements:

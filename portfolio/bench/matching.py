@@ -29,13 +29,12 @@ import hashlib
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -45,7 +44,7 @@ from intake.models import MatchingRun, MatchingTrigger, MatchProposal
 from intake.services.matching import matching_keys, matching_run
 from org.models import County, Municipality
 from org.vocabulary import CompetenceTag
-from portfolio.bench.timing import Timing
+from portfolio.bench.timing import Timing, rolled_back
 from providers.models import Offering, ProgrammeType
 
 FREE_PLACES = 2_000
@@ -57,21 +56,6 @@ SCALE_SEED = 46
 TARGET_COUNTRY_SECONDS = 10.0
 TARGET_SCALE_SECONDS = 5.0
 TARGET_LESS_TRAVEL_PERCENT = 25.0
-
-
-class _Rollback(Exception):
-    pass
-
-
-@contextmanager
-def _rolled_back() -> Iterator[None]:
-    """Everything inside is undone at the end, also when it is itself inside a transaction."""
-    try:
-        with transaction.atomic():
-            yield
-            raise _Rollback
-    except _Rollback:
-        pass
 
 
 def _fingerprint() -> str:
@@ -442,7 +426,7 @@ def run(*, runs: int) -> tuple[list[Timing], dict[str, object]]:
     _warm_up()
     today = timezone.localdate()
     before = _fingerprint()
-    with _rolled_back():
+    with rolled_back():
         setup = set_free_places(FREE_PLACES, today)
         counties, country, wall = national_pass()
     unchanged = _fingerprint() == before

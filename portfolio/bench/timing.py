@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+
+from django.db import transaction
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,19 @@ def measure(name: str, call: Callable[[], object], *, runs: int, warmup: int = 2
         p95_ms=round(percentile(samples, 0.95), 1),
         max_ms=round(max(samples), 1),
     )
+
+
+class _Rollback(Exception):
+    pass
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Everything inside is undone at the end, also when it is itself inside a transaction:
+    benchmarks on the national instance leave it as they found it."""
+    try:
+        with transaction.atomic():
+            yield
+            raise _Rollback
+    except _Rollback:
+        pass

@@ -187,7 +187,7 @@ RULES: tuple[Rule, ...] = (
         "INDOPPFAG",
         _(
             "Ungdomsgarantien: unge under 30 skal få tett oppfølging og et tilbud raskt "
-            "(evalueringen, s. L1416–1420)."
+            "(evalueringen, L1416–1420)."
         ),
     ),
     Rule(

@@ -398,3 +398,32 @@ def provider_may_see_person(person: Person) -> bool:
     """Providers never see a protected person (kode 6/7, skjermet), whatever their own
     clearance: the row says "Adressebeskyttet" and shows nothing identifying."""
     return person.protection_level == ProtectionLevel.UGRADERT
+
+
+@dataclass(frozen=True)
+class Places:
+    """Places of one offering, or summed over several."""
+
+    contracted: int = 0
+    occupied: int = 0
+    assigned: int = 0
+    free: int = 0
+
+    def __add__(self, other: Places) -> Places:
+        return Places(
+            self.contracted + other.contracted,
+            self.occupied + other.occupied,
+            self.assigned + other.assigned,
+            self.free + other.free,
+        )
+
+    @property
+    def in_use(self) -> int:
+        return self.occupied + self.assigned
+
+    @property
+    def utilisation(self) -> float | None:
+        """Participants and places given, as a percentage of the contracted places."""
+        if not self.contracted:
+            return None
+        return 100 * self.in_use / self.contracted

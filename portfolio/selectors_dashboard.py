@@ -46,9 +46,9 @@ from intake.models import (
     ReferralEvent,
     ReferralStatus,
 )
+from intake.selectors import Places
 from intake.services.priority import county_settings
 from intake.services.referrals import RETURN_REASONS
-from intake.views.capacity import Places
 from org.access import Scope
 from org.models import County, Office
 from org.vocabulary import ADAPTED_NEED_GROUPS, CountryBackground, NeedGroup

@@ -39,6 +39,11 @@ class WhatIf:
     extra_places: Mapping[int, int] | None = None
 
 
+def travel_limit_km(county_default: float, own: int | None) -> float:
+    """The person's distance limit: the county's default, or their own if it is lower."""
+    return min(float(county_default), float(own)) if own else float(county_default)
+
+
 def county_weights(county_number: str) -> tuple[solver.Weights, int]:
     rules = county_settings(county_number)
     return solver.Weights(rules.weight_km, rules.weight_wait, rules.weight_fit), rules.max_travel_km
@@ -156,7 +161,7 @@ def matching_problem(
                 lat=lat,
                 lon=lon,
                 effective_wait_days=(today - timezone.localtime(queue_since).date()).days,
-                max_km=min(max_km_default, float(own_max)) if own_max else max_km_default,
+                max_km=travel_limit_km(max_km_default, own_max),
                 needs=tuple(sorted(set(needs or ()))),
                 excluded_offerings=tuple(offering_key(o) for o in sorted(excluded[referral_id])),
                 position=position,

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
 from intake.matching import solver
-from intake.matching.problem import WhatIf, key_id, matching_problem
+from intake.matching.problem import WhatIf, key_id, matching_problem, travel_limit_km
 from intake.models import (
     MatchingRun,
     MatchingTrigger,
@@ -333,9 +333,7 @@ def _recheck(proposal: MatchProposal) -> None:
         raise ApplicationError(
             _("Tiltakstypen tar ikke lenger imot brukerens innsatsgruppe."), code="NEED_GROUP"
         )
-    limit = county_settings(proposal.county_id).max_travel_km
-    if person.max_travel_km:
-        limit = min(limit, person.max_travel_km)
+    limit = travel_limit_km(county_settings(proposal.county_id).max_travel_km, person.max_travel_km)
     km = great_circle_km(
         person.home_municipality.lat,
         person.home_municipality.lon,
@@ -345,7 +343,7 @@ def _recheck(proposal: MatchProposal) -> None:
     if round(km, 1) > limit:
         raise ApplicationError(
             _("Reiseveien er nå %(km).0f km, mer enn grensen på %(limit)s km.")
-            % {"km": km, "limit": limit},
+            % {"km": km, "limit": f"{limit:g}"},
             code="TOO_FAR",
         )
 

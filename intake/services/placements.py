@@ -130,17 +130,8 @@ def placement_assign(
         planned_start=start,
     )
     now = timezone.now()
-    # The person has a place now: any other open proposal for them no longer holds.
-    others = MatchProposal.objects.filter(referral=referral, status=ProposalStatus.FORESLATT)
-    if proposal is not None:
-        others = others.exclude(pk=proposal.pk)
-    others.update(
-        status=ProposalStatus.UTDATERT,
-        reason="PLACED",
-        comment=_("Brukeren fikk plass på annen måte."),
-        decided_by=actor,
-        decided_at=now,
-    )
+    # Any other open proposal for the person goes stale in referral_record below, as for
+    # everyone leaving the waitlist; the one being confirmed is closed first.
     if proposal is not None:
         proposal.status = ProposalStatus.BEKREFTET
         proposal.placement = placement

@@ -29,6 +29,7 @@ from config.errors import ApplicationError
 from intake import selectors
 from intake.forms.placements import CapacityFilterForm
 from intake.models import MatchingRequest, Referral, ReferralStatus
+from intake.selectors import Places
 from intake.services import placements as placement_services
 from org.access import Scope, scope_for
 from org.models import County, Provider, User
@@ -40,35 +41,6 @@ NEW_PLACES_DAYS = 30
 NEW_PLACES_MAX_ROWS = 20
 # How many home municipalities to name per programme type under "where people wait longest".
 TOP_MUNICIPALITIES = 3
-
-
-@dataclass(frozen=True)
-class Places:
-    """Places of one offering, or summed over several."""
-
-    contracted: int = 0
-    occupied: int = 0
-    assigned: int = 0
-    free: int = 0
-
-    def __add__(self, other: Places) -> Places:
-        return Places(
-            self.contracted + other.contracted,
-            self.occupied + other.occupied,
-            self.assigned + other.assigned,
-            self.free + other.free,
-        )
-
-    @property
-    def in_use(self) -> int:
-        return self.occupied + self.assigned
-
-    @property
-    def utilisation(self) -> float | None:
-        """Participants and places given, as a percentage of the contracted places."""
-        if not self.contracted:
-            return None
-        return 100 * self.in_use / self.contracted
 
 
 def places_of(offering: Offering) -> Places:

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import MatchingRequest, Placement, PlacementStatus
+from intake.selectors import Places
 from intake.services.placements import placement_assign, placement_start
-from intake.views.capacity import Places
 from org.vocabulary import ProtectionLevel
 from providers.models import CapacityReport, ReportChannel
 from providers.services import capacity_report

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum.no import fodselsnummer
+
+from audit.models import AccessKind
+from config.forms import AkselForm, DateInput
+
+# How far back a search starts unless the leader says otherwise.
+DEFAULT_DAYS = 31
+LONGEST_PERIOD_DAYS = 5 * 366
+
+
+class LogFilterForm(AkselForm):
+    """The access log's filters, in the address (ids and dates only, never a name)."""
+
+    fra = forms.DateField(label=_("Fra og med"), required=False, widget=DateInput())
+    til = forms.DateField(label=_("Til og med"), required=False, widget=DateInput())
+    ansatt = forms.CharField(
+        label=_("Ansatt (navn eller brukernavn)"), required=False, max_length=100
+    )
+    type = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=[("", _("Alle")), *AccessKind.choices],
+    )
+    bruker = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        today = timezone.localdate()
+        end = data.get("til") or today
+        start = data.get("fra") or end - datetime.timedelta(days=DEFAULT_DAYS)
+        if start > end:
+            self.add_error("fra", _("Fra-datoen må være før eller lik til-datoen."))
+        elif (end - start).days > LONGEST_PERIOD_DAYS:
+            self.add_error("fra", _("Velg en periode på høyst fem år."))
+        data["fra"], data["til"] = start, end
+        return data
+
+
+class FindPersonForm(AkselForm):
+    """A person looked up by fødselsnummer: posted, so the number never enters an address."""
+
+    fodselsnummer = forms.CharField(
+        label=_("Fødselsnummer"),
+        max_length=20,
+        help_text=_("11 siffer. Personen må høre til ditt kontor eller fylke."),
+    )
+
+    def clean_fodselsnummer(self) -> str:
+        value = "".join(self.cleaned_data["fodselsnummer"].split())
+        if not fodselsnummer.is_valid(value):
+            raise forms.ValidationError(
+                _("Dette er ikke et gyldig fødselsnummer. Sjekk at du har skrevet 11 siffer.")
+            )
+        return str(value)

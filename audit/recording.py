@@ -13,6 +13,7 @@ user's reads.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -114,8 +115,15 @@ def _kind(request: HttpRequest) -> str:
 
 
 def _address(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR is the client as the proxy in front of Inntak reports it (see README).
-    return request.META.get("REMOTE_ADDR") or None
+    # The same client address login throttling counts (X-Forwarded-For only from the proxies
+    # configured with TRUSTED_PROXY_COUNT).
+    from config.security import client_ip
+
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:  # a proxy that forwards garbage: the record is kept without an address
+        return None
 
 
 def _event_fields(request: HttpRequest, reads: Reads) -> dict[str, Any]:

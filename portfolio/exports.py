@@ -7,15 +7,11 @@ import csv
 import io
 from collections.abc import Sequence
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from org.models import User
-from portfolio.models import AuditEvent
 from portfolio.selectors_portfolio import PortfolioRow
 
-EXPORT_ACTION = "EKSPORT_PORTEFOLJE"
 # A cell starting with one of these is a formula to a spreadsheet: prefixed, it stays text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -75,18 +71,3 @@ def xlsx_bytes(rows: Sequence[PortfolioRow]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-@transaction.atomic
-def portfolio_export_record(
-    *, actor: User, what: str, person_ids: list[int], address: str | None
-) -> AuditEvent:
-    """The audit row of one export: who, which filters, whom, from where."""
-    return AuditEvent.objects.create(
-        actor=actor,
-        action=EXPORT_ACTION,
-        what=what[:200],
-        person_count=len(person_ids),
-        person_ids=person_ids,
-        address=address,
-    )

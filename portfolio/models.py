@@ -218,24 +218,3 @@ class YearlyPlaceTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.adapted_share_percent} %"
-
-
-class AuditEvent(models.Model):
-    """Who read or exported personal data, when and from where. Issue 7 makes it cover every
-    read and enforces append-only in the database; exports write here from the start."""
-
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=40)
-    what = models.CharField(max_length=200)
-    person_count = models.PositiveIntegerField(default=0)
-    person_ids = models.JSONField(default=list, blank=True)
-    address = models.GenericIPAddressField(null=True, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("tilgangslogg")
-        verbose_name_plural = _("tilgangslogg")
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.at:%d.%m.%Y %H:%M}"

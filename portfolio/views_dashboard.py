@@ -12,12 +12,10 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from audit import recording as audit
+from audit.models import AccessKind
 from org.access import scope_for
-from org.models import User
 from portfolio import selectors_dashboard as dashboards
-from portfolio.models import AuditEvent
-
-EXPORT_ACTION = "EKSPORT_DASHBORD"
 
 
 def _area(request: HttpRequest) -> dashboards.Area:
@@ -65,14 +63,9 @@ def dashboard_export(request: HttpRequest, section: str) -> HttpResponse:
     if section not in dashboards.SECTIONS:
         raise Http404
     (found,) = dashboards.dashboard_sections(area, only=section)
-    assert isinstance(request.user, User)
-    AuditEvent.objects.create(
-        actor=request.user,
-        action=EXPORT_ACTION,
-        what=section,
-        person_count=0,
-        address=request.META.get("REMOTE_ADDR") or None,
-    )
+    # Aggregates name no person, but an export is recorded all the same.
+    audit.describe(kind=AccessKind.EKSPORT, detail=section)
+    audit.record_without_persons()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"dashbord-{section}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

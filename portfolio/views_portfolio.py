@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit import recording as audit
+from audit.models import AccessKind
 from config.errors import ApplicationError
 from config.forms import AkselForm
 from intake import selectors as intake_selectors
@@ -176,12 +178,9 @@ def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
         now=now,
     )
     rows = portfolio_rows(persons.iterator(chunk_size=2000), scope=scope, today=today, now=now)
-    exports.portfolio_export_record(
-        actor=user,
-        what=f"{_describe(asked, scope)}; format={fmt}",
-        person_ids=[row.person_id for row in rows],
-        address=request.META.get("REMOTE_ADDR") or None,
-    )
+    # Recorded with the persons the rows name (the access log's middleware writes it).
+    audit.describe(kind=AccessKind.EKSPORT, detail=f"{_describe(asked, scope)}; format={fmt}")
+    audit.note_persons(row.person_id for row in rows)
     stamp = today.strftime("%Y-%m-%d")
     if fmt == "xlsx":
         response = HttpResponse(

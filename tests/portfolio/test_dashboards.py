@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AccessEvent
 from intake.models import (
     EventKind,
     Placement,
@@ -21,7 +22,7 @@ from intake.models import (
 from org.models import Office
 from org.vocabulary import CountryBackground, NeedGroup
 from portfolio.charts import LineChart, Series, line_chart
-from portfolio.models import AuditEvent, FlagSettings, YearlyPlaceTarget
+from portfolio.models import FlagSettings, YearlyPlaceTarget
 from tests.factories import OfferingFactory, PersonFactory, ProviderFactory, ReferralFactory
 from tests.intake.review_world import programme
 
@@ -306,7 +307,7 @@ def test_only_leaders_see_dashboards_and_exports(personas, client, persona):
 
     assert client.get(DASHBOARD).status_code == 404
     assert client.get(export_url("ventetid")).status_code == 404
-    assert not AuditEvent.objects.exists()
+    assert not AccessEvent.objects.exists()
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -362,14 +363,15 @@ def test_export_is_semicolon_csv_with_bom_and_is_audited(personas, client, waits
     assert "Tiltakstype;Venter;Median (dager);90-persentil (dager);Lengst (dager)" in lines
     assert f"{aft};5;30;100;100" in lines
     assert "Nav Falkenborg;<5;–;–;–" in lines
-    audit = AuditEvent.objects.get()
-    assert (audit.actor, audit.action, audit.what) == (
-        personas.county_leader_x,
-        "EKSPORT_DASHBORD",
+    audit = AccessEvent.objects.get()
+    assert (audit.actor_id, audit.kind, audit.what, audit.detail) == (
+        personas.county_leader_x.pk,
+        "EKSPORT",
+        "dashboard-export",
         "ventetid",
     )
     assert audit.person_count == 0
-    assert audit.person_ids == []
+    assert not audit.persons.exists()
     assert audit.address == "10.1.2.3"
 
 
@@ -377,7 +379,7 @@ def test_unknown_export_section_is_404_and_not_audited(personas, client):
     client.force_login(personas.county_leader_x)
 
     assert client.get(export_url("personer")).status_code == 404
-    assert not AuditEvent.objects.exists()
+    assert not AccessEvent.objects.exists()
 
 
 def test_every_section_exports(personas, client):
@@ -386,7 +388,7 @@ def test_every_section_exports(personas, client):
         response = client.get(export_url(slug))
         assert response.status_code == 200, slug
         assert response.content.decode("utf-8").split(";")[1].startswith("Nav Midtbyen")
-    assert AuditEvent.objects.filter(action="EKSPORT_DASHBORD").count() == 6
+    assert AccessEvent.objects.filter(kind="EKSPORT", what="dashboard-export").count() == 6
 
 
 def _grow_world(personas, size: int) -> None:

@@ -12,10 +12,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from audit.models import AccessEvent
 from intake.models import Person, ReferralStatus
 from org.vocabulary import Benefit, NeedGroup, ProtectionLevel
-from portfolio.exports import EXPORT_ACTION
-from portfolio.models import AuditEvent, FlagCode, FlagStatus, PortfolioFlag
+from portfolio.models import FlagCode, FlagStatus, PortfolioFlag
 from tests.conftest import Personas
 from tests.factories import PersonFactory, ReferralFactory
 
@@ -352,12 +352,12 @@ def test_csv_export_for_leaders_with_bom_semicolons_and_audit(client, personas, 
     assert rows[1][0] == "Anna Aas"
     assert rows[1][7] == "LANGTIDSLEDIG"
     assert len(rows) == 2
-    event = AuditEvent.objects.get()
-    assert event.action == EXPORT_ACTION
-    assert event.actor == personas.office_leader_a
+    event = AccessEvent.objects.get()
+    assert (event.kind, event.what) == ("EKSPORT", "portfolio-export-csv")
+    assert event.actor_id == personas.office_leader_a.pk
     assert event.person_count == 1
-    assert event.person_ids == [people["anna"].pk]
-    assert "flagg=LANGTIDSLEDIG" in event.what
+    assert list(event.persons.values_list("person_id", flat=True)) == [people["anna"].pk]
+    assert "flagg=LANGTIDSLEDIG" in event.detail
     assert event.address == "127.0.0.1"
 
 
@@ -377,9 +377,9 @@ def test_xlsx_export_has_the_columns_and_masks_protected_persons(client, persona
     assert "Hemmelig" not in text
     for person in Person.objects.all():
         assert person.fodselsnummer not in text
-    event = AuditEvent.objects.get()
+    event = AccessEvent.objects.get()
     assert event.person_count == 4
-    assert sorted(event.person_ids) == sorted(
+    assert sorted(event.persons.values_list("person_id", flat=True)) == sorted(
         p.pk for p in Person.objects.exclude(office=personas.office_y)
     )
 
@@ -395,6 +395,6 @@ def test_export_keeps_a_formula_as_text(client, personas):
 def test_caseworker_may_not_export(client, personas, people, name):
     client.force_login(personas.caseworker_a)
     assert client.get(reverse(name)).status_code == 404
-    assert not AuditEvent.objects.exists()
+    assert not AccessEvent.objects.exists()
     page = client.get(URL).content.decode()
     assert reverse(name) not in page

@@ -8,6 +8,7 @@ from intake.services.notifications import notification_send
 from intake.services.placements import MATCHING_DEBOUNCE_SECONDS, matching_request
 from intake.services.priority import waitlist_refresh_priorities
 from org.models import County, User
+from outbox.services import outbox_enqueue
 
 
 @shared_task(
@@ -36,8 +37,11 @@ def matching_requested(offering_id: int) -> None:
     key = matching_request(offering_id=offering_id)
     if key is not None:
         county_number, programme_type_id = key
-        matching_run_task.apply_async(
-            args=(county_number, programme_type_id, MatchingTrigger.KAPASITET),
+        outbox_enqueue(
+            matching_run_task,
+            county_number,
+            programme_type_id,
+            MatchingTrigger.KAPASITET,
             countdown=MATCHING_DEBOUNCE_SECONDS,
         )
 

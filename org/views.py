@@ -1,11 +1,13 @@
 """Pages every user meets: health, login failures. The landing page lives in `portfolio`."""
 
 import logging
+import sys
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -67,4 +69,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Called while the error is being handled. A database that cannot be reached (restarting,
+    # say) is a passing state: 503 with a hint to retry, from a page that needs no database.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "5"
+        return response
     return render(request, "500.html", {"title": _("Noe gikk galt")}, status=500)

@@ -46,6 +46,7 @@ from org.access import scope_for
 from org.geo import great_circle_km
 from org.models import User
 from org.vocabulary import ProtectionLevel
+from outbox.services import outbox_enqueue
 from providers.models import Offering, ProgrammeType
 
 PS = ProposalStatus
@@ -176,6 +177,25 @@ def matching_run(
         run.finished_at = timezone.now()
         run.save(update_fields=["report", "finished_at"])
     return RunResult(run, created=True, export=computed.export() if want_export else None)
+
+
+def matching_run_request(
+    *, actor: User, county_number: str, programme_type_id: int, request_key: str = ""
+) -> None:
+    """The intake team's "run now": a run queued for a worker through the outbox, so a broker
+    that is down delays it instead of losing it. `request_key` names the cache entry where
+    the asking page looks for the run's result."""
+    from intake.tasks import matching_run_task  # tasks import services, not the reverse
+
+    _require_team(actor, county_number)
+    outbox_enqueue(
+        matching_run_task,
+        county_number,
+        programme_type_id,
+        MatchingTrigger.MANUELL,
+        request_key,
+        actor.pk,
+    )
 
 
 def _save_proposals(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -14,6 +12,7 @@ from django.utils.translation import override
 
 from intake.models import Notification, NotificationKind, Referral
 from org.models import User
+from outbox.services import outbox_enqueue
 
 
 def notification_create(
@@ -26,7 +25,7 @@ def notification_create(
         notification = Notification.objects.create(
             recipient=recipient, referral=referral, kind=kind
         )
-        transaction.on_commit(partial(notification_send_email.delay, notification.pk))
+        outbox_enqueue(notification_send_email, notification.pk)
 
 
 def notification_send(*, notification_id: int) -> None:

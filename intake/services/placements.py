@@ -9,7 +9,6 @@ timing; the database's check constraints on the offering hold the rest (healthch
 from __future__ import annotations
 
 import datetime
-from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -39,6 +38,7 @@ from intake.services.referrals import (
 )
 from org.access import scope_for
 from org.models import User
+from outbox.services import outbox_enqueue
 from providers.models import Offering
 
 S = ReferralStatus
@@ -356,4 +356,4 @@ def on_capacity_reported(
     """Receiver of providers.signals.capacity_reported: work is queued after commit."""
     from intake.tasks import matching_requested  # tasks import services, not the reverse
 
-    transaction.on_commit(partial(matching_requested.delay, offering_id))
+    outbox_enqueue(matching_requested, offering_id)

@@ -37,10 +37,9 @@ from intake.matching.presenting import (
     report_table,
     run_columns,
 )
-from intake.models import MatchingRun, MatchingTrigger, MatchProposal
+from intake.models import MatchingRun, MatchProposal
 from intake.services import matching as matching_services
 from intake.services.priority import county_settings
-from intake.tasks import matching_run_task
 from org.access import Scope, scope_for
 from org.models import County, User
 from providers.models import ProgrammeType
@@ -140,12 +139,11 @@ def matching_run_now(
     token = uuid.uuid4().hex
     key = run_cache_key(county_number, programme_type_id, token)
     cache.set(key, {"pending": True, "started": time.time()}, RUN_STATUS_SECONDS)
-    matching_run_task.delay(
-        county_number,
-        programme_type_id,
-        MatchingTrigger.MANUELL,
+    matching_services.matching_run_request(
+        actor=_actor(request),
+        county_number=county_number,
+        programme_type_id=programme_type_id,
         request_key=key,
-        actor_id=_actor(request).pk,
     )
     return redirect(f"{ref.url}?kjoring={token}")
 

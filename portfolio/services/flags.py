@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -25,6 +24,7 @@ from config.errors import ApplicationError
 from intake.models import Person, Referral
 from org.access import scope_for
 from org.models import User
+from outbox.services import outbox_enqueue
 from portfolio.flag_rules import RULES, Rule
 from portfolio.models import (
     OPEN_FLAG_STATUSES,
@@ -265,4 +265,4 @@ def on_person_changed(sender: object, *, person_id: int, **kwargs: object) -> No
     change commits (a refused or rolled-back change queues nothing)."""
     from portfolio.tasks import flags_refresh_person  # tasks import services, not the reverse
 
-    transaction.on_commit(partial(flags_refresh_person.delay, person_id))
+    outbox_enqueue(flags_refresh_person, person_id)

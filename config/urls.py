@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import api
 from org import views as org_views
 from portfolio import views as portfolio_views
 
@@ -22,11 +23,19 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("portefolje/", include("portfolio.urls")),
     path("dashbord/", include("portfolio.urls_dashboard")),
+    path("tilgangslogg/", include("audit.urls")),
     path("api/provider/", include("providers.api.urls")),
     path("api/provider/", include("intake.api_provider.urls")),
     path("api/", include("intake.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script from a URL of its own: no inline script.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/docs.html"),
+        name="api-docs",
+    ),
+    # Last of the API's routes: what none of them matched is answered in JSON, too.
+    re_path(r"^api/(?:.*/)?$", api.not_found),
     path("admin/", admin.site.urls),
 ]
 

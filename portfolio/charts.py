@@ -81,8 +81,9 @@ def _patterns(chart_id: str) -> str:
 def _open(chart_id: str, title: str, description: str, width: int, height: int) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="inntak-chart" '
+        # No style attribute (the content security policy): .inntak-chart caps the width.
         f'id="{chart_id}" viewBox="0 0 {width} {height}" width="100%" '
-        f'style="max-width:{width}px" aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]

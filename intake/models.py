@@ -141,7 +141,9 @@ class DocumentAttachment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.original_name
+        # Never the uploaded name: it may well hold the person's name or fødselsnummer, and
+        # __str__ ends up in the admin (deleting the uploader lists their attachments) and logs.
+        return f"vedlegg-{self.pk}.pdf"
 
 
 class CV(models.Model):

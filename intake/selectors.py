@@ -7,14 +7,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
+    F,
     IntegerField,
     JSONField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -45,11 +49,20 @@ EXIT_WINDOW_WEEKS = 12
 
 
 def person_list(*, scope: Scope) -> QuerySet[Person]:
-    """The persons of the offices the user works at or leads."""
+    """The persons of the offices the user works at or leads, by name. Those the user may not
+    see in full come last, by id: a masked row between "Berg" and "Brekke" would tell how a
+    protected person's name begins."""
+    visible = seen_in_full(scope, path="")
+    masked = Case(When(visible, then=Value(0)), default=Value(1), output_field=IntegerField())
     return (
         Person.objects.filter(scope.person_office_q("office"))
         .select_related("office", "home_municipality", "caseworker")
-        .order_by("last_name", "first_name", "pk")
+        .order_by(
+            masked,
+            Case(When(visible, then=F("last_name"))),
+            Case(When(visible, then=F("first_name"))),
+            "pk",
+        )
     )
 
 
@@ -162,6 +175,14 @@ def attach_positions(referrals: Sequence[Referral]) -> None:
         referral.ahead = ahead.get(referral.pk)  # type: ignore[attr-defined]
 
 
+def seen_in_full(scope: Scope, path: str = "person") -> Q:
+    """Rows of persons the user may see in full (Scope.may_see_protected, as a filter). A list
+    filtered or counted by something masked (the home municipality) keeps only these: a masked
+    row among one municipality's rows would tell where a protected person lives."""
+    prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}protection_level__in": scope.protection_levels})
+
+
 def waitlist(
     *,
     scope: Scope,
@@ -184,7 +205,9 @@ def waitlist(
     if office_id:
         entries = entries.filter(office_id=office_id)
     if municipality_number:
-        entries = entries.filter(person__home_municipality_id=municipality_number)
+        entries = entries.filter(
+            seen_in_full(scope), person__home_municipality_id=municipality_number
+        )
     if min_days:
         entries = entries.filter(
             queue_since__lte=timezone.now() - datetime.timedelta(days=min_days)
@@ -215,7 +238,7 @@ def review_queue(
     if office_id:
         queue = queue.filter(office_id=office_id)
     if municipality_number:
-        queue = queue.filter(person__home_municipality_id=municipality_number)
+        queue = queue.filter(seen_in_full(scope), person__home_municipality_id=municipality_number)
     if min_days:
         queue = queue.filter(submitted_at__lte=timezone.now() - datetime.timedelta(days=min_days))
     orders = {

@@ -18,6 +18,7 @@ from rest_framework import serializers
 from config.api import ErrorSerializer, InputSerializer, StrictCharField
 from intake.gate import GateCode
 from intake.models import (
+    DocumentAttachment,
     EndReason,
     EventKind,
     Person,
@@ -220,7 +221,11 @@ class WaitlistFilter(serializers.Serializer):
     office = serializers.IntegerField(required=False, help_text="The referring office's id.")
     municipality = StrictCharField(required=False, help_text="The home municipality's number.")
     min_days = serializers.IntegerField(
-        min_value=1, required=False, help_text="Effective wait of at least this many days."
+        min_value=1,
+        # Far beyond any wait, and within what a date can be moved back by.
+        max_value=36500,
+        required=False,
+        help_text="Effective wait of at least this many days.",
     )
     priority_group = serializers.ChoiceField(
         [UNG, INNVANDRER_UTENFOR_EOS, LANGTIDSLEDIG], required=False
@@ -319,10 +324,20 @@ class PersonDetailOutput(PersonListOutput):
 
 
 class AttachmentOutput(serializers.Serializer):
+    """An attachment. The uploaded file name may well hold the person's name or fødselsnummer:
+    null unless the context's `scope` may see its `person` in full."""
+
     id = serializers.IntegerField()
-    original_name = serializers.CharField()
+    original_name = serializers.CharField(allow_null=True)
     size = serializers.IntegerField()
     uploaded_at = serializers.DateTimeField()
+
+    def to_representation(self, instance: DocumentAttachment) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        person = self.context.get("person")
+        if person is None or not _scope(self).may_see_protected(person.protection_level):
+            data["original_name"] = None
+        return data
 
 
 class CVOutput(serializers.Serializer):
@@ -449,9 +464,10 @@ class GateOutput(serializers.Serializer):
 
 
 class GateFailedErrorOutput(ErrorSerializer):
-    """400 GATE_FAILED: every failure at once, each with its code and a sentence."""
+    """400 GATE_FAILED: every failure at once, each with its code and a sentence. Other
+    refusals (INVALID input, ILLEGAL_TRANSITION, ...) answer the plain error body."""
 
-    failures = GateFailureOutput(many=True)
+    failures = GateFailureOutput(many=True, required=False, help_text="Only with code GATE_FAILED.")
 
 
 class EventOutput(serializers.Serializer):

@@ -21,7 +21,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ErrorSerializer, application_error_body, paginated_response
+from config.api import (
+    PAGE_NOT_FOUND,
+    ErrorSerializer,
+    application_error_body,
+    paginated_response,
+)
 from config.errors import ApplicationError
 from intake import selectors
 from intake.api import serializers as s
@@ -35,13 +40,17 @@ from providers.models import ProgrammeType
 
 
 def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    """The error answers of an operation; every operation may answer 401."""
     described = {
         400: "Invalid input, or the domain refused the request (see `code`).",
+        401: "No login or token (NOT_AUTHENTICATED), or a wrong one (AUTHENTICATION_FAILED).",
         403: "In scope, but not yours to do (e.g. only the county's intake team approves).",
         404: "Does not exist, or is outside what you may see: the two are not told apart.",
         409: "STALE: changed by someone else since you read it; nothing was saved.",
     }
-    return {code: OpenApiResponse(ErrorSerializer, described[code]) for code in statuses}
+    return {
+        code: OpenApiResponse(ErrorSerializer, described[code]) for code in sorted({401, *statuses})
+    }
 
 
 class IntakeApi(APIView):
@@ -112,7 +121,7 @@ class PersonListApi(IntakeListApi):
         tags=["persons"],
         summary="Persons of the offices you work at or lead",
         parameters=[s.PersonFilter],
-        responses={200: s.PersonListOutput(many=True), **_errors(400)},
+        responses={200: s.PersonListOutput(many=True), **_errors(400), 404: PAGE_NOT_FOUND},
     )
     def get(self, request: Request) -> Response:
         scope = _scope(request)
@@ -188,13 +197,21 @@ class PersonDocumentsApi(IntakeApi):
         responses={200: s.DocumentsOutput, **_errors(404)},
     )
     def get(self, request: Request, person_id: int) -> Response:
-        person = _person(_scope(request), person_id)
+        scope = _scope(request)
+        person = _person(scope, person_id)
         documents = {
             "cv": getattr(person, "cv", None),
             "assessments": person.work_capacity_assessments.all(),
             "activity_plan": getattr(person, "activity_plan", None),
         }
-        return Response(s.DocumentsOutput(documents).data)
+        return Response(_documents_output(s.DocumentsOutput, documents, scope, person))
+
+
+def _documents_output(
+    serializer: type[serializers.Serializer], documents: Any, scope: Scope, person: Person
+) -> Any:
+    # The person in the context masks the attachments' file names (s.AttachmentOutput).
+    return serializer(documents, context={"scope": scope, "person": person}).data
 
 
 class DocumentApi(IntakeApi):
@@ -210,10 +227,11 @@ class PersonCVApi(DocumentApi):
         responses={200: s.CVOutput, **_errors(400, 404)},
     )
     def put(self, request: Request, person_id: int) -> Response:
-        person = _person(_scope(request), person_id)
+        scope = _scope(request)
+        person = _person(scope, person_id)
         data = _parse(s.CVInput, request.data)
         cv = person_services.cv_save(actor=_actor(request), person_id=person.pk, **data)
-        return Response(s.CVOutput(cv).data)
+        return Response(_documents_output(s.CVOutput, cv, scope, person))
 
 
 class PersonAssessmentsApi(DocumentApi):
@@ -224,12 +242,16 @@ class PersonAssessmentsApi(DocumentApi):
         responses={201: s.AssessmentOutput, **_errors(400, 404)},
     )
     def post(self, request: Request, person_id: int) -> Response:
-        person = _person(_scope(request), person_id)
+        scope = _scope(request)
+        person = _person(scope, person_id)
         data = _parse(s.AssessmentInput, request.data)
         assessment = person_services.assessment_add(
             actor=_actor(request), person_id=person.pk, **data
         )
-        return Response(s.AssessmentOutput(assessment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            _documents_output(s.AssessmentOutput, assessment, scope, person),
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class PersonActivityPlanApi(DocumentApi):
@@ -240,12 +262,13 @@ class PersonActivityPlanApi(DocumentApi):
         responses={200: s.ActivityPlanOutput, **_errors(400, 404)},
     )
     def put(self, request: Request, person_id: int) -> Response:
-        person = _person(_scope(request), person_id)
+        scope = _scope(request)
+        person = _person(scope, person_id)
         data = _parse(s.ActivityPlanInput, request.data)
         plan = person_services.activity_plan_save(
             actor=_actor(request), person_id=person.pk, **data
         )
-        return Response(s.ActivityPlanOutput(plan).data)
+        return Response(_documents_output(s.ActivityPlanOutput, plan, scope, person))
 
 
 # --- Referrals ---------------------------------------------------------------------------
@@ -256,7 +279,7 @@ class ReferralListApi(IntakeListApi):
         tags=["referrals"],
         summary="Referrals of your offices' persons and of the counties whose intake you do",
         parameters=[s.ReferralFilter],
-        responses={200: s.ReferralListOutput(many=True), **_errors(400)},
+        responses={200: s.ReferralListOutput(many=True), **_errors(400), 404: PAGE_NOT_FOUND},
     )
     def get(self, request: Request) -> Response:
         scope = _scope(request)

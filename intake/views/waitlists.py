@@ -222,7 +222,8 @@ def waitlist_detail(
                     .order_by("norwegian_name")
                     .values_list("number", "norwegian_name"),
                     group_counts(
-                        waitlist(municipality_number=None), "person__home_municipality_id"
+                        waitlist(municipality_number=None).filter(selectors.seen_in_full(scope)),
+                        "person__home_municipality_id",
                     ),
                     filters["municipality_number"],
                 ),

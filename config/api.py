@@ -14,8 +14,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -96,13 +98,40 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class InputSerializer(serializers.Serializer):
     """Refuses keys that are not among its fields (code "unknown"), next to DRF's own errors
-    ("required", "invalid", "min_value", ...). For every app's input serializers."""
+    ("required", "invalid", "min_value", ...). For every app's input serializers.
+
+    Text with a NUL character is refused before any field looks it up: PostgreSQL can neither
+    store nor compare it, so a key like a kommunenummer would otherwise end in a server error.
+    """
 
     def to_internal_value(self, data: Any) -> Any:
         unknown: dict[str, list[exceptions.ErrorDetail]] = {}
         if isinstance(data, Mapping):
+            values = data.lists() if isinstance(data, QueryDict) else data.items()
+            nul = {
+                str(name): [
+                    exceptions.ErrorDetail(
+                        _("Teksten kan ikke inneholde NUL-tegn."),
+                        code="null_characters_not_allowed",
+                    )
+                ]
+                for name, value in values
+                if name in self.fields and _has_nul(value)
+            }
+            if nul:
+                raise serializers.ValidationError(nul)
             unknown = {
                 str(name): [exceptions.ErrorDetail(_("Ukjent felt."), code="unknown")]
                 for name in data
@@ -144,6 +173,19 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=FieldErrorSerializer()),
         help_text="Errors per input field, each with its own code.",
     )
+
+
+# Paginated lists answer 404 for a page that is not there (DRF's PageNumberPagination).
+PAGE_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, "No such page: `page` is not a positive number or is past the last page."
+)
+
+
+@csrf_exempt  # writes nothing; a POST to a wrong address should hear 404, not a CSRF page
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any /api/ address that names nothing, like /api/persons/abc/, answers with the API's
+    own error body rather than the HTML page meant for browsers."""
+    return JsonResponse(error_body("NOT_FOUND", _("Fant ikke adressen.")), status=404)
 
 
 def paginated_response(

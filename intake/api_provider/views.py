@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import paginated_response
+from config.api import PAGE_NOT_FOUND, paginated_response
 from config.errors import ApplicationError
 from intake import selectors
 from intake.api_provider import serializers as s
@@ -59,7 +59,11 @@ class ParticipantListApi(ProviderListApi):
             "waitlist; a protected person comes with `protected: true` and nothing identifying."
         ),
         parameters=[s.ParticipantFilter],
-        responses={200: s.ProviderParticipantOutput(many=True), **provider_errors(400, 401)},
+        responses={
+            200: s.ProviderParticipantOutput(many=True),
+            **provider_errors(400, 401),
+            404: PAGE_NOT_FOUND,
+        },
     )
     def get(self, request: Request) -> Response:
         filters = parse(s.ParticipantFilter, request.query_params)

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ErrorSerializer, paginated_response
+from config.api import PAGE_NOT_FOUND, ErrorSerializer, paginated_response
 from config.errors import ApplicationError
 from org.access import Scope
 from providers import selectors, services
@@ -90,7 +90,11 @@ class OfferingListApi(ProviderListApi):
     @extend_schema(
         tags=["provider: offerings"],
         summary="Your provider's offerings, with their capacity numbers",
-        responses={200: s.ProviderOfferingOutput(many=True), **provider_errors(401)},
+        responses={
+            200: s.ProviderOfferingOutput(many=True),
+            **provider_errors(401),
+            404: PAGE_NOT_FOUND,
+        },
     )
     def get(self, request: Request) -> Response:
         return paginated_response(

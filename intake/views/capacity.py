@@ -282,8 +282,10 @@ def capacity_overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def capacity_mark_seen(request: HttpRequest) -> HttpResponse:
-    """Mark the county's new free places as seen."""
+    """Mark the county's new free places as seen: the intake team's work, not the leader's."""
     scope = _county_scope(request)
+    if not scope.is_intake:
+        raise Http404
     county, _counties = _chosen_county(scope, request.POST.get("fylke"))
     actor = request.user
     assert isinstance(actor, User)

@@ -163,7 +163,10 @@ def _queue_facets(
             Municipality.objects.filter(county__in=county_numbers)
             .order_by("norwegian_name")
             .values_list("number", "norwegian_name"),
-            group_counts(without("municipality_number"), "person__home_municipality_id"),
+            group_counts(
+                without("municipality_number").filter(selectors.seen_in_full(scope)),
+                "person__home_municipality_id",
+            ),
             filters["municipality_number"],
         ),
         "waits": wait_options(without("min_days"), "submitted_at", WAIT_STEPS, filters["min_days"]),
@@ -265,6 +268,9 @@ def review_bulk(request: HttpRequest) -> HttpResponse:
     """Approve or return the ticked referrals, each on its own: one that fails (four-eyes,
     changed meanwhile) leaves the others done, and the queue shows a result per row."""
     scope = _reviewer_scope(request)
+    if not scope.is_intake:
+        # County leaders read the queue; only the intake team acts on it.
+        raise Http404
     form = BulkForm(request.POST)
     if not form.is_valid():
         return _render_queue(
@@ -505,6 +511,10 @@ def _act(
     the page again with the refusal, the user's input kept and the current version."""
     scope = _reviewer_scope(request)
     referral = _load(scope, referral_id)
+    if not scope.may_review_for_county(referral.county_id):
+        # A county leader reads the referral; only the county's intake team acts on it (as
+        # placement_assign: 404, the answer for a referral that is not theirs to act on).
+        raise Http404
     form = form_class(request.POST)
     if form.is_valid():
         try:

@@ -127,11 +127,10 @@ def test_a_county_leader_reads_without_actions(personas, client, referral):
     assert "bare inntaksteamet i fylket kan vurdere den" in body
 
 
-def test_a_county_leaders_post_is_refused_by_the_service(personas, client, referral):
+def test_a_county_leaders_post_is_refused(personas, client, referral):
     client.force_login(personas.county_leader_x)
     response = client.post(url("review-approve", referral), {"version": referral.version})
-    assert response.status_code == 400
-    assert "Du har ikke tilgang til denne henvisningen." in response.content.decode()
+    assert response.status_code == 404
     assert Referral.objects.get(pk=referral.pk).status == S.SOKT_INN
 
 

@@ -29,6 +29,7 @@ class LogFilterForm(AkselForm):
         required=False,
         choices=[("", _("Alle")), *AccessKind.choices],
     )
+    med_logg = forms.BooleanField(label=_("Ta med oppslag gjort i tilgangsloggen"), required=False)
     bruker = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput())
 
     def clean(self) -> dict[str, Any]:

@@ -205,11 +205,25 @@ def test_a_leader_answers_who_looked_at_this_person_last_month(personas, client,
     body = page.content.decode()
     assert page.context["person"] == anna
     rows = list(page.context["page"].object_list)
-    # The leader's own look-up by fødselsnummer is the newest read.
-    assert [r.actor_username for r in rows] == ["office_leader_a", "caseworker_a", "intake_x"]
+    assert [r.actor_username for r in rows] == ["caseworker_a", "intake_x"]
     assert "Inntaksteamets vurdering av henvisning" in body
     assert "Nav Midtbyen, veileder" in body
     assert "caseworker_b" not in body
+
+
+def test_reading_the_log_is_recorded_and_shown_when_asked_for(personas, client, anna):
+    _past_read(personas.caseworker_a, anna, days_ago=1)
+    client.force_login(personas.office_leader_a)
+    url = reverse("access-log")
+
+    for _ in range(3):  # each look at the log reads Anna's name again
+        assert client.get(url).status_code == 200
+
+    shown = client.get(url).context["page"].object_list
+    assert [r.actor_username for r in shown] == ["caseworker_a"]
+    everything = client.get(url, {"med_logg": "on"}).context["page"].object_list
+    assert [r.actor_username for r in everything] == ["office_leader_a"] * 4 + ["caseworker_a"]
+    assert {r.what for r in everything[:4]} == {"Tilgangslogg"}
 
 
 def test_the_same_answer_for_an_unknown_number_and_a_person_out_of_reach(personas, client):

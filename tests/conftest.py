@@ -7,7 +7,6 @@ county_leader_x, provider_p, provider_q, admin, and nobody (no memberships at al
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from org.models import (
     User,
 )
 from tests.factories import ProviderFactory, UserFactory
+from tests.faults.processes import worker_argv
 
 # Fails any test that lets a fødselsnummer into a URL, log line, error page or task argument.
 pytest_plugins = ["tests.security.fnr_guard"]
@@ -163,27 +163,7 @@ def celery_worker(transactional_db: None, django_db_serialized_rollback: None) -
     test_db_url = db_url.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
     env = {**os.environ, "DATABASE_URL": test_db_url, "DEBUG": "1"}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--concurrency",
-            "1",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@inntak-test",
-            "--loglevel",
-            "WARNING",
-        ],
+        worker_argv(queue, pool="solo", host="inntak-test", loglevel="WARNING"),
         cwd=ROOT,
         env=env,
     )

@@ -198,34 +198,51 @@ def start_server(
     return process, base
 
 
+def worker_argv(queue: str, *, pool: str, host: str, loglevel: str) -> list[str]:
+    """A `celery worker` consuming only `queue` (the suite's worker fixture uses it too)."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool",
+        pool,
+        "--concurrency",
+        "1",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@{host}",
+        "--loglevel",
+        loglevel,
+    ]
+
+
 def start_worker(
     running: Processes, env: dict[str, str], queue: str, name: str = "worker"
 ) -> subprocess.Popen[bytes]:
-    return running.start(
-        name,
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "1",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@inntak-faults",
-            "--loglevel",
-            "INFO",
-        ],
-        env,
+    argv = worker_argv(queue, pool="prefork", host="inntak-faults", loglevel="INFO")
+    return running.start(name, argv, env)
+
+
+def manage(env: dict[str, str], *command: str, timeout: float = 300) -> str:
+    """`manage.py command` in a process of its own; fails the test if it fails."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
 
 
 def log_in(base: str, username: str, password: str) -> requests.Session:

@@ -7,8 +7,6 @@ processes serve database-backed requests again within a few seconds."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -17,9 +15,9 @@ import psutil
 import requests
 
 from tests.faults.processes import (
-    ROOT,
     app_env,
     log_in,
+    manage,
     private_postgres,
     processes,
     start_server,
@@ -70,16 +68,7 @@ def test_the_application_reconnects_after_postgresql_restarts():
                 "drift@nav.example",
             ],
         ):
-            done = subprocess.run(
-                [sys.executable, "manage.py", *command],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            assert done.returncode == 0, done.stderr[-3000:]
+            manage(env, *command)
         server, base = start_server(running, env)
         session = log_in(base, USERNAME, PASSWORD)
         assert session.get(f"{base}/", timeout=10).status_code == 200

@@ -8,8 +8,6 @@ all see what it writes."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,10 +17,11 @@ from django.urls import reverse
 
 from intake.models import MatchingRun, Notification
 from outbox.models import OutboxMessage
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD
 from tests.faults.processes import (
     app_env,
     log_in,
+    manage,
     port_open,
     post_form,
     processes,
@@ -45,17 +44,7 @@ def emails(folder: Path) -> int:
 
 
 def relay(env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "outbox_relay"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
+    return manage(env, "outbox_relay", timeout=60)
 
 
 def test_with_redis_down_pages_work_and_queued_work_goes_out_once_it_is_back(personas, tmp_path):

@@ -14,6 +14,8 @@ from config.forms import AkselForm, DateInput
 # How far back a search starts unless the leader says otherwise.
 DEFAULT_DAYS = 31
 LONGEST_PERIOD_DAYS = 5 * 366
+# Inntak holds nothing older; bounds also keep date arithmetic away from year 1 and 9999.
+EARLIEST = datetime.date(2000, 1, 1)
 
 
 class LogFilterForm(AkselForm):
@@ -35,6 +37,13 @@ class LogFilterForm(AkselForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         today = timezone.localdate()
+        for name in ("fra", "til"):
+            day = data.get(name)
+            if day is not None and not EARLIEST <= day <= today + datetime.timedelta(days=366):
+                self.add_error(name, _("Velg en dato mellom 2000 og neste år."))
+                data[name] = None
+        if self.errors:
+            return data
         end = data.get("til") or today
         start = data.get("fra") or end - datetime.timedelta(days=DEFAULT_DAYS)
         if start > end:

@@ -37,6 +37,8 @@ class Reads:
     # Rows that name a person through their referral (placements, proposals, notifications):
     # resolved to persons with one query when the event is written.
     referral_ids: set[int] = field(default_factory=set)
+    # A document's PDF: resolved to its owner through the CV, assessment or activity plan.
+    attachment_ids: set[int] = field(default_factory=set)
     kind: str | None = None
     detail: str = ""
     # An export of figures names no person, yet is recorded all the same.
@@ -96,6 +98,7 @@ PERSON_DATA: list[tuple[str, str, str]] = [
     ("intake.MatchProposal", "referral_id", "referral_ids"),
     ("intake.Notification", "referral_id", "referral_ids"),
     ("portfolio.PortfolioFlag", "person_id", "person_ids"),
+    ("intake.DocumentAttachment", "id", "attachment_ids"),
 ]
 
 _receivers: list[Callable[..., None]] = []
@@ -151,6 +154,13 @@ WITH p AS (
     SELECT unnest(%(persons)s::bigint[]) AS person_id
     UNION
     SELECT person_id FROM intake_referral WHERE id = ANY(%(referrals)s::bigint[])
+    UNION
+    SELECT person_id FROM intake_cv WHERE attachment_id = ANY(%(attachments)s::bigint[])
+    UNION
+    SELECT person_id FROM intake_workcapacityassessment
+    WHERE attachment_id = ANY(%(attachments)s::bigint[])
+    UNION
+    SELECT person_id FROM intake_activityplan WHERE attachment_id = ANY(%(attachments)s::bigint[])
 ), e AS (
     INSERT INTO audit_accessevent
         (at, actor_id, actor_username, actor_name, kind, what, path, method, address, detail,
@@ -174,16 +184,24 @@ def _write(request: HttpRequest, reads: Reads) -> None:
                     **fields,
                     "persons": sorted(reads.person_ids),
                     "referrals": sorted(reads.referral_ids),
+                    "attachments": sorted(reads.attachment_ids),
                 },
             )
         return
-    from intake.models import Referral
+    from intake.models import CV, ActivityPlan, Referral, WorkCapacityAssessment
 
     person_ids = set(reads.person_ids)
     if reads.referral_ids:
         person_ids.update(
             Referral.objects.filter(pk__in=reads.referral_ids).values_list("person_id", flat=True)
         )
+    for document in (CV, WorkCapacityAssessment, ActivityPlan):
+        if reads.attachment_ids:
+            person_ids.update(
+                document.objects.filter(attachment_id__in=reads.attachment_ids).values_list(
+                    "person_id", flat=True
+                )
+            )
     with transaction.atomic():
         event = AccessEvent.objects.create(**fields, person_count=len(person_ids))
         AccessedPerson.objects.bulk_create(
@@ -208,7 +226,12 @@ class AuditMiddleware:
         finally:
             _reads.reset(token)
         if (
-            not (reads.person_ids or reads.referral_ids or reads.without_persons)
+            not (
+                reads.person_ids
+                or reads.referral_ids
+                or reads.attachment_ids
+                or reads.without_persons
+            )
             or not request.user.is_authenticated
             or response.status_code in _NOT_SHOWN
             or response.status_code >= 500

@@ -102,6 +102,16 @@ class Scope:
             q |= Q(**{f"{path}__county__in": self.leader_county_numbers})
         return q
 
+    def led_person_q(self, path: str = "office") -> Q:
+        """Persons of the offices and counties the user leads (not those they work with as a
+        caseworker): what a leader's oversight, such as the access log, covers."""
+        q = _NOTHING
+        if self.leader_office_ids:
+            q |= Q(**{f"{path}__in": self.leader_office_ids})
+        if self.leader_county_numbers:
+            q |= Q(**{f"{path}__county__in": self.leader_county_numbers})
+        return q
+
     def county_work_q(self, path: str = "county") -> Q:
         """Referrals, waitlists and offerings that belong to a county's intake work."""
         numbers = self.intake_county_numbers | self.leader_county_numbers

@@ -16,3 +16,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+    # A pending message is a notification or a run someone is owed: never deleted by hand.
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

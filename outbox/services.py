@@ -42,7 +42,7 @@ def _check_args(args: tuple[Any, ...]) -> None:
     for arg in args:
         if not isinstance(arg, int | str | bool | type(None)):
             raise TypeError(f"Outbox arguments are ids and codes, not {type(arg).__name__}.")
-        if isinstance(arg, str) and _NATIONAL_ID.fullmatch(arg.strip()):
+        if isinstance(arg, str | int) and _NATIONAL_ID.fullmatch(str(arg).strip()):
             raise ValueError("An outbox argument looks like a national identity number.")
 
 

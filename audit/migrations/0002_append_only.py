@@ -2,9 +2,7 @@
 UPDATE, DELETE and TRUNCATE of its tables, whichever user or code path asks (short of a
 superuser disabling the trigger, which PostgreSQL logs as DDL).
 
-The one exception is TRUNCATE in a database where `inntak.audit_truncate` is set to
-'allowed': only the test suite's throwaway database does that (tests/conftest.py), because
-Django empties every table between transactional tests."""
+(Migration 0004 takes out the exception this one made for TRUNCATE under a custom setting.)"""
 
 from django.db import migrations
 

@@ -195,13 +195,10 @@ def _write(request: HttpRequest, reads: Reads) -> None:
         person_ids.update(
             Referral.objects.filter(pk__in=reads.referral_ids).values_list("person_id", flat=True)
         )
-    for document in (CV, WorkCapacityAssessment, ActivityPlan):
-        if reads.attachment_ids:
-            person_ids.update(
-                document.objects.filter(attachment_id__in=reads.attachment_ids).values_list(
-                    "person_id", flat=True
-                )
-            )
+    if reads.attachment_ids:
+        for document in (CV, WorkCapacityAssessment, ActivityPlan):
+            owners = document.objects.filter(attachment_id__in=reads.attachment_ids)
+            person_ids.update(owners.values_list("person_id", flat=True))
     with transaction.atomic():
         event = AccessEvent.objects.create(**fields, person_count=len(person_ids))
         AccessedPerson.objects.bulk_create(

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -104,10 +105,10 @@ def _title(scope: Scope, mine: bool) -> str:
     return _("Portefølje for %(place)s") % {"place": ", ".join(o.name for o in scope.offices())}
 
 
-@login_required
-def portfolio_page(request: HttpRequest) -> HttpResponse:
-    scope = _portfolio_scope(request)
-    user = _actor(request)
+def _listed(
+    request: HttpRequest, scope: Scope, user: User
+) -> tuple[ListRequest, QuerySet[Person], datetime.date, datetime.datetime]:
+    """The list the page and its exports show: what was asked, and the persons, as of now."""
     asked = _list_request(scope, request.GET)
     today = timezone.localdate()
     now = timezone.now()
@@ -120,6 +121,14 @@ def portfolio_page(request: HttpRequest) -> HttpResponse:
         today=today,
         now=now,
     )
+    return asked, persons, today, now
+
+
+@login_required
+def portfolio_page(request: HttpRequest) -> HttpResponse:
+    scope = _portfolio_scope(request)
+    user = _actor(request)
+    asked, persons, today, now = _listed(request, scope, user)
     page = Paginator(persons, PAGE_SIZE).get_page(request.GET.get("side"))
     filter_query = request.GET.copy()
     filter_query.pop("side", None)
@@ -165,22 +174,10 @@ def portfolio_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if not scope.is_leader:
         raise Http404
     user = _actor(request)
-    asked = _list_request(scope, request.GET)
-    today = timezone.localdate()
-    now = timezone.now()
-    persons = portfolio_list(
-        scope=scope,
-        user=user,
-        mine=asked.mine,
-        filters=asked.filters,
-        order=asked.order,
-        today=today,
-        now=now,
-    )
+    asked, persons, today, now = _listed(request, scope, user)
     rows = portfolio_rows(persons.iterator(chunk_size=2000), scope=scope, today=today, now=now)
-    # Recorded with the persons the rows name (the access log's middleware writes it).
+    # Recorded as an export, with its filters; the persons read are noted as they are read.
     audit.describe(kind=AccessKind.EKSPORT, detail=f"{_describe(asked, scope)}; format={fmt}")
-    audit.note_persons(row.person_id for row in rows)
     stamp = today.strftime("%Y-%m-%d")
     if fmt == "xlsx":
         response = HttpResponse(

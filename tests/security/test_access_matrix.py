@@ -46,7 +46,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.http import HttpResponse, HttpResponseServerError
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
@@ -57,6 +57,7 @@ from tests.conftest import Personas
 from tests.factories import make_fodselsnummer
 from tests.intake.caseworker import attachment_storage  # noqa: F401 (a fixture)
 from tests.intake.review_world import JUSTIFICATION
+from tests.security.urls import all_routes
 from tests.security.world import PERSONA_NAMES, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -880,22 +881,9 @@ def leaks(world: World, persona: str, response: HttpResponse) -> list[str]:
 
 def url_names() -> tuple[set[str], list[str]]:
     """Every named URL pattern ("namespace:name"), and the routes of unnamed ones."""
-    names: set[str] = set()
-    unnamed: list[str] = []
-
-    def walk(patterns: Iterable[Any], namespace: list[str], prefix: str) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = [*namespace, pattern.namespace] if pattern.namespace else namespace
-                walk(pattern.url_patterns, inner, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern):
-                if pattern.name:
-                    names.add(":".join([*namespace, pattern.name]))
-                else:
-                    unnamed.append(prefix + str(pattern.pattern))
-
-    walk(get_resolver().url_patterns, [], "/")
-    return names, unnamed
+    routes = all_routes()
+    names = {route.name for route in routes if route.name}
+    return names, ["/" + route.route for route in routes if not route.name]
 
 
 def schema_operations() -> set[tuple[str, str]]:

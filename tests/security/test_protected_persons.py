@@ -14,7 +14,6 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import openpyxl
@@ -24,7 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.http import HttpResponseBase
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
 from audit.models import AccessedPerson
@@ -41,6 +40,7 @@ from tests.security.protected_world import (
     ProtectedWorld,
     build_protected_world,
 )
+from tests.security.urls import Route, all_routes
 
 pytestmark = pytest.mark.usefixtures("attachment_storage")
 
@@ -82,34 +82,6 @@ def world(
 
 
 # --- the URLconf, and its parameters filled from the world ---------------------------------
-
-
-@dataclass(frozen=True)
-class Route:
-    name: str | None  # with its namespace, for reverse()
-    route: str  # the pattern as written, for messages
-    params: tuple[str, ...]
-    default_args: tuple[str, ...]
-
-
-def _walk(
-    patterns: list[Any], prefix: str = "", namespace: str = "", params: tuple[str, ...] = ()
-) -> Iterator[Route]:
-    for entry in patterns:
-        own = tuple(entry.pattern.regex.groupindex)
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            ns = namespace
-            if entry.namespace:
-                ns = f"{namespace}{entry.namespace}:"
-            yield from _walk(entry.url_patterns, route, ns, params + own)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}{entry.name}" if entry.name else None
-            yield Route(name, route, params + own, tuple(entry.default_args))
-
-
-def all_routes() -> list[Route]:
-    return list(_walk(get_resolver().url_patterns))
 
 
 def _admin_model(route: Route) -> type[Any] | None:

@@ -39,5 +39,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "org.views.bad_request"
 handler404 = "org.views.not_found"
 handler500 = "org.views.server_error"

@@ -4,11 +4,13 @@ import logging
 import sys
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -68,11 +70,32 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "404.html", {"title": _("Fant ikke siden")}, status=404)
 
 
+def _database_unreachable(error: BaseException | None) -> bool:
+    # Walks the chain of causes: Django re-raises a failed database call under its own names.
+    while error is not None:
+        if isinstance(error, OperationalError | InterfaceError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _unavailable() -> HttpResponse:
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "5"
+    return response
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Saving the session after the page fails when the database has just gone away, and Django
+    # reports that as a 400 ("session interrupted"). It is the same passing outage as below.
+    if _database_unreachable(exception):
+        return _unavailable()
+    return defaults.bad_request(request, exception or BadRequest())
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Called while the error is being handled. A database that cannot be reached (restarting,
     # say) is a passing state: 503 with a hint to retry, from a page that needs no database.
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
-        response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = "5"
-        return response
+    if _database_unreachable(sys.exc_info()[1]):
+        return _unavailable()
     return render(request, "500.html", {"title": _("Noe gikk galt")}, status=500)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "portfolio",
     "audit",
     "outbox",
+    "imports",
 ]
 
 MIDDLEWARE = [

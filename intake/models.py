@@ -295,6 +295,19 @@ class Referral(models.Model):
     closed_reason = models.CharField(
         _("årsak"), max_length=30, choices=EndReason.choices, blank=True
     )
+    # Brought in from a county's spreadsheet (issue 8): which import, the day the old list
+    # says the person was put on it (their wait counts from then, also when a draft is
+    # approved later), and what the sheet said about wishes and circumstances.
+    imported_from = models.ForeignKey(
+        "imports.ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("importert fra"),
+    )
+    listed_on = models.DateField(_("satt på fylkets liste"), null=True, blank=True)
+    import_note = models.TextField(_("fra regnearket"), blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -155,6 +155,7 @@ class OfferingClosedPeriod(models.Model):
 class ReportChannel(models.TextChoices):
     WEB = "WEB", _("Nettside")
     API = "API", _("API")
+    IMPORT = "IMPORT", _("Import fra regneark")
 
 
 class CapacityReport(models.Model):
@@ -170,7 +171,7 @@ class CapacityReport(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    channel = models.CharField(max_length=3, choices=ReportChannel.choices)
+    channel = models.CharField(max_length=6, choices=ReportChannel.choices)
     # The places that were already spoken for when the report came in, for the history.
     contracted_places = models.PositiveIntegerField()
     places_assigned = models.PositiveIntegerField()

@@ -53,6 +53,12 @@ WAITLIST_FIELDS: tuple[Field, ...] = (
         ("navkontor", "nav kontor", "kontor", "enhet", "henvisende kontor"),
     ),
     Field(
+        "municipality",
+        _("Bostedskommune"),
+        False,
+        ("kommune", "bostedskommune", "bosted", "kommunenummer", "kommunenr"),
+    ),
+    Field(
         "programme_type",
         _("Tiltakstype"),
         True,
@@ -103,6 +109,13 @@ def guess_mapping(
                 found[field.key] = column
                 taken.add(column)
                 break
+    # "Navn" merged over two columns reads as "Navn" and "Navn (2)": first and last name.
+    name = found.get("name")
+    if name is not None and f"{name} (2)" in columns and "first_name" not in found:
+        keys = {f.key for f in fields}
+        if {"first_name", "last_name"} <= keys and "last_name" not in found:
+            del found["name"]
+            found["first_name"], found["last_name"] = name, f"{name} (2)"
     return found
 
 

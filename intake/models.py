@@ -235,6 +235,7 @@ class EventKind(models.TextChoices):
     """What happened to a referral, for its history."""
 
     OPPRETTET = "OPPRETTET", _("Opprettet")
+    IMPORTERT = "IMPORTERT", _("Importert fra fylkets liste")
     ENDRET = "ENDRET", _("Endret")
     SOKT_INN = "SOKT_INN", _("Søkt inn")
     RETURNERT = "RETURNERT", _("Returnert til veileder")

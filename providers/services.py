@@ -184,6 +184,53 @@ def capacity_limit(offering: Offering) -> int:
     return max(0, offering.contracted_places - offering.places_occupied - offering.places_assigned)
 
 
+def capacity_check(
+    offering: Offering, free_places: int, free_from: datetime.date, today: datetime.date
+) -> None:
+    """The checks every capacity report passes, from the page, the API or an imported sheet:
+    not negative, not above `capacity_limit`, "free from" neither too early nor too late.
+    Raises ApplicationError with `fields` naming free_places or free_from."""
+    if free_places < 0:
+        raise ApplicationError(
+            _("Antall ledige plasser kan ikke være negativt."),
+            code="NEGATIVE",
+            fields={"free_places": [_("Må være 0 eller mer.")]},
+        )
+    limit = capacity_limit(offering)
+    if free_places > limit:
+        raise ApplicationError(
+            _(
+                "Dere kan melde høyst %(limit)s ledige plasser: %(contracted)s avtalte "
+                "plasser, minus %(occupied)s deltakere og %(assigned)s som har fått plass "
+                "og ikke startet ennå."
+            )
+            % {
+                "limit": limit,
+                "contracted": offering.contracted_places,
+                "occupied": offering.places_occupied,
+                "assigned": offering.places_assigned,
+            },
+            code="ABOVE_CAPACITY",
+            fields={"free_places": [_("Høyst %(limit)s.") % {"limit": limit}]},
+        )
+    if free_from < today - datetime.timedelta(days=FREE_FROM_MAX_DAYS_BACK):
+        raise ApplicationError(
+            _(
+                "«Ledig fra» kan ikke være mer enn %(days)s dager tilbake i tid. Meld plasser "
+                "som er ledige nå eller snart."
+            )
+            % {"days": FREE_FROM_MAX_DAYS_BACK},
+            code="FREE_FROM_TOO_EARLY",
+            fields={"free_from": [_("For langt tilbake i tid.")]},
+        )
+    if free_from > today + datetime.timedelta(days=FREE_FROM_MAX_DAYS_AHEAD):
+        raise ApplicationError(
+            _("«Ledig fra» kan ikke være mer enn ett år fram i tid."),
+            code="FREE_FROM_TOO_LATE",
+            fields={"free_from": [_("For langt fram i tid.")]},
+        )
+
+
 def capacity_report(
     *,
     offering_id: int,
@@ -193,12 +240,15 @@ def capacity_report(
     channel: str = ReportChannel.WEB,
     reported_by: User | None = None,
     provider_id: int | None = None,
+    for_county: str | None = None,
     idempotency_key: str = "",
     expected_latest_report_id: int | None = None,
     today: datetime.date | None = None,
 ) -> CapacityReport:
     """Record "N places free from D" for an offering. `reported_by` (web) or `provider_id`
-    (API token) says who: either must own the offering. The same idempotency key twice gives
+    (API token) says who: either must own the offering. `for_county` (an import by the
+    county's intake team) lets the intake team of that county report for an offering in the
+    county instead; the web page never passes it. The same idempotency key twice gives
     the first report back, so a double post or an API retry is one report.
     `expected_latest_report_id` (0: there was none) is the latest report the form was loaded
     with: if someone reported since, the report is refused as stale, checked under the lock."""
@@ -216,6 +266,12 @@ def capacity_report(
                 and offering.provider_id in scope_for(reported_by).provider_ids
             )
             or (provider_id is not None and offering.provider_id == provider_id)
+            or (
+                for_county is not None
+                and reported_by is not None
+                and offering.municipality.county_id == for_county
+                and scope_for(reported_by).may_review_for_county(for_county)
+            )
         )
         if offering is None or not owner_ok:
             # Someone else's offering answers like a missing one: nothing leaks.
@@ -241,45 +297,7 @@ def capacity_report(
                     % {"free": latest.free_places, "date": latest.free_from.strftime("%d.%m.%Y")},
                     code="STALE",
                 )
-        if free_places < 0:
-            raise ApplicationError(
-                _("Antall ledige plasser kan ikke være negativt."),
-                code="NEGATIVE",
-                fields={"free_places": [_("Må være 0 eller mer.")]},
-            )
-        limit = capacity_limit(offering)
-        if free_places > limit:
-            raise ApplicationError(
-                _(
-                    "Dere kan melde høyst %(limit)s ledige plasser: %(contracted)s avtalte "
-                    "plasser, minus %(occupied)s deltakere og %(assigned)s som har fått plass "
-                    "og ikke startet ennå."
-                )
-                % {
-                    "limit": limit,
-                    "contracted": offering.contracted_places,
-                    "occupied": offering.places_occupied,
-                    "assigned": offering.places_assigned,
-                },
-                code="ABOVE_CAPACITY",
-                fields={"free_places": [_("Høyst %(limit)s.") % {"limit": limit}]},
-            )
-        if free_from < today - datetime.timedelta(days=FREE_FROM_MAX_DAYS_BACK):
-            raise ApplicationError(
-                _(
-                    "«Ledig fra» kan ikke være mer enn %(days)s dager tilbake i tid. Meld plasser "
-                    "som er ledige nå eller snart."
-                )
-                % {"days": FREE_FROM_MAX_DAYS_BACK},
-                code="FREE_FROM_TOO_EARLY",
-                fields={"free_from": [_("For langt tilbake i tid.")]},
-            )
-        if free_from > today + datetime.timedelta(days=FREE_FROM_MAX_DAYS_AHEAD):
-            raise ApplicationError(
-                _("«Ledig fra» kan ikke være mer enn ett år fram i tid."),
-                code="FREE_FROM_TOO_LATE",
-                fields={"free_from": [_("For langt fram i tid.")]},
-            )
+        capacity_check(offering, free_places, free_from, today)
         report = CapacityReport.objects.create(
             offering=offering,
             free_places=free_places,

@@ -401,7 +401,9 @@ def referral_authored_by(
 ) -> bool:
     """Four eyes: whoever wrote or submitted a referral may not also approve it. Pass the
     referral's events when they are loaded already, to save the query."""
-    if referral.created_by_id == user_id:
+    # An imported draft's creator is whoever ran the import: the caseworker who completes
+    # and submits it is its author.
+    if referral.created_by_id == user_id and referral.imported_from_id is None:
         return True
     if events is None:
         return referral.events.filter(kind__in=AUTHOR_EVENTS, actor_id=user_id).exists()
@@ -426,6 +428,13 @@ def referral_approve(*, actor: User, referral_id: int, expected_version: int | N
         )
     now = timezone.now()
     referral.waitlisted_at = now
+    if referral.listed_on is not None:
+        # Imported from the county's old list (issue 8): the wait counts from the day the
+        # list says the person was put on it, not from the day the paperwork was done.
+        listed = timezone.make_aware(
+            datetime.datetime.combine(referral.listed_on, datetime.time.min)
+        )
+        referral.waitlisted_at = min(now, listed)
     apply_priority(
         referral, priority_for(referral.person, county_settings(county_id), timezone.localdate())
     )

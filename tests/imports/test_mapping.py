@@ -36,7 +36,11 @@ def test_other_spellings_and_split_names():
 
 
 def test_a_column_is_used_for_one_field_only():
-    assert guess_mapping(["Navn", "Navn (2)"]) == {"name": "Navn"}
+    assert guess_mapping(["Navn", "Navn", "Bosted"]) == {"name": "Navn", "municipality": "Bosted"}
+
+
+def test_a_name_header_merged_over_two_columns_is_first_and_last_name():
+    assert guess_mapping(["Navn", "Navn (2)"]) == {"first_name": "Navn", "last_name": "Navn (2)"}
 
 
 @pytest.mark.parametrize(

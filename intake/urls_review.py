@@ -3,7 +3,7 @@ places, places given and not started, the capacity overview, and matching)."""
 
 from django.urls import path
 
-from intake.views import capacity, matching, placements, review, waitlists
+from intake.views import capacity, exports, matching, placements, review, waitlists
 
 urlpatterns = [
     path("vurdering/", review.review_queue, name="review-queue"),
@@ -24,6 +24,11 @@ urlpatterns = [
         waitlists.waitlist_detail,
         name="waitlist-detail",
     ),
+    path(
+        "ventelister/<str:county_number>/<int:programme_type_id>/eksport.<str:fmt>",
+        exports.waitlist_export,
+        name="waitlist-export",
+    ),
     path("plasser/", placements.placement_list, name="placement-list"),
     path(
         "plasser/<int:placement_id>/ikke-startet/",
@@ -32,6 +37,7 @@ urlpatterns = [
     ),
     path("kapasitet/", capacity.capacity_overview, name="capacity-overview"),
     path("kapasitet/nye-plasser/sett/", capacity.capacity_mark_seen, name="capacity-mark-seen"),
+    path("kapasitet/eksport.<str:fmt>", exports.capacity_export, name="capacity-export"),
     path("matching/", matching.matching_overview, name="matching-overview"),
     # Before the list's own routes, whose county number would swallow "forslag".
     path(

@@ -343,6 +343,20 @@ MATRIX: list[Entry] = [
     ),
     page("capacity-overview", case("-", who(IX, IY, LX))),
     page("capacity-mark-seen", case("-", who(IX, IY)), method="POST"),
+    # --- downloads of a waitlist and of capacity (issue 8): who may see the page they are on
+    *(
+        page(
+            "waitlist-export",
+            case("county X", who(IX, LX), lambda w, fmt=fmt: ["50", w.aft.pk, fmt]),
+            case("county Y", who(IY), lambda w, fmt=fmt: ["03", w.aft.pk, fmt]),
+            missing=lambda w, fmt=fmt: (["99", w.aft.pk, fmt], None),
+        )
+        for fmt in ("csv", "xlsx")
+    ),
+    *(
+        page("capacity-export", case(fmt, who(IX, IY, LX), lambda w, fmt=fmt: [fmt]))
+        for fmt in ("csv", "xlsx")
+    ),
     # --- matching: the county's intake team only --------------------------------------------
     page("matching-overview", case("-", who(IX, IY))),
     page(

@@ -99,6 +99,7 @@ PERSON_DATA: list[tuple[str, str, str]] = [
     ("intake.Notification", "referral_id", "referral_ids"),
     ("portfolio.PortfolioFlag", "person_id", "person_ids"),
     ("intake.DocumentAttachment", "id", "attachment_ids"),
+    ("imports.ImportRow", "person_id", "person_ids"),
 ]
 
 _receivers: list[Callable[..., None]] = []

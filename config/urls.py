@@ -24,6 +24,7 @@ urlpatterns = [
     path("portefolje/", include("portfolio.urls")),
     path("dashbord/", include("portfolio.urls_dashboard")),
     path("tilgangslogg/", include("audit.urls")),
+    path("import/", include("imports.urls")),
     path("api/provider/", include("providers.api.urls")),
     path("api/provider/", include("intake.api_provider.urls")),
     path("api/", include("intake.api.urls")),

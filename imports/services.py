@@ -174,15 +174,15 @@ def batch_configure(
             )
     seen: dict[str, str] = {}
     for field in fields:
-        column = mapping.get(field.key)
-        if column is None:
+        chosen = mapping.get(field.key)
+        if chosen is None:
             continue
-        if column in seen:
+        if chosen in seen:
             errors.setdefault(field.key, []).append(
                 _("Kolonnen «%(column)s» er allerede valgt for %(other)s.")
-                % {"column": column, "other": _label(fields, seen[column])}
+                % {"column": chosen, "other": _label(fields, seen[chosen])}
             )
-        seen[column] = field.key
+        seen[chosen] = field.key
     programme_type = None
     if programme_type_id is not None:
         programme_type = ProgrammeType.objects.filter(

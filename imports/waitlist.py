@@ -349,7 +349,7 @@ class WaitlistPlanner:
         person = persons.get(p.fodselsnummer) if p.fodselsnummer else None
         hidden = person is not None and not viewer.may_see_protected(person.protection_level)
         shown = {
-            "fodselsnummer": _masked_number(p.fodselsnummer),
+            "fodselsnummer": "" if hidden else _masked_number(p.fodselsnummer),
             "name": str(MASKED) if hidden else f"{p.last_name}, {p.first_name}".strip(", "),
             "office": "" if hidden else (p.office.name if p.office else ""),
             "programme_type": p.programme_type.short_name if p.programme_type else "",

@@ -424,6 +424,7 @@ def caseworker_referrals(request: HttpRequest) -> HttpResponse:
     if mine:
         referrals = referrals.filter(Q(created_by=user) | Q(person__caseworker=user))
     counts = selectors.status_counts(referrals)
+    imported_drafts = referrals.filter(status=S.KLADD, imported_from__isnull=False).count()
     if status:
         referrals = referrals.filter(status=status)
     page = Paginator(selectors.with_latest_return(referrals), PAGE_SIZE).get_page(
@@ -451,6 +452,7 @@ def caseworker_referrals(request: HttpRequest) -> HttpResponse:
             "tabs": tabs,
             "total": sum(counts.values()),
             "returned": counts.get(S.RETURNERT, 0),
+            "imported_drafts": imported_drafts,
             "status": status,
             "mine": mine,
             "extra_query": query,

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from imports.models import ImportBatch
+from imports.services import batch_check, batch_configure, batch_upload
 from intake.models import (
     CountyIntakeSettings,
     DocumentAttachment,
@@ -136,6 +138,7 @@ class ProtectedWorld:
     ordinary_placements: list[Placement]
     run: RunResult
     programme_types: dict[str, ProgrammeType]
+    import_batch: ImportBatch  # checked by the cleared team member, naming everyone
 
 
 def _pdf(name: str, person: Person) -> SimpleUploadedFile:
@@ -151,6 +154,35 @@ def _cleared_user(username: str, **clearances: bool) -> User:
         email=f"{username}@nav.test",
         **clearances,
     )
+
+
+def _imported_list(
+    team: User, protected: list[ProtectedPerson], ordinary: list[Person]
+) -> ImportBatch:
+    """The county's old list, naming everyone, checked by a team member with clearance
+    (issue 8): others of the team must see the protected persons' rows masked."""
+    lines = ["Fødselsnummer;Navn;NAV-kontor;Tiltak;Henvist dato;Merknad"]
+    for person in [pp.person for pp in protected] + ordinary:
+        lines.append(
+            f"{person.fodselsnummer};{person.last_name}, {person.first_name};"
+            f"{person.office.name};AFT;01.01.2026;"
+        )
+    batch = batch_upload(
+        actor=team,
+        county_number="50",
+        kind="VENTELISTE",
+        filename="venteliste.csv",
+        content="\r\n".join(lines).encode(),
+    )
+    batch_configure(
+        actor=team,
+        batch_id=batch.pk,
+        expected_version=batch.version,
+        mapping=batch.mapping,
+        enqueue=False,
+    )
+    batch_check(batch.pk)
+    return ImportBatch.objects.get(pk=batch.pk)
 
 
 def build_protected_world(personas: Personas) -> ProtectedWorld:
@@ -352,6 +384,7 @@ def build_protected_world(personas: Personas) -> ProtectedWorld:
     if run.run is None:  # the capacity reports' own run already saw the same inputs
         run = RunResult(MatchingRun.objects.filter(county_id="50").first(), created=False)
     return ProtectedWorld(
+        import_batch=_imported_list(cleared_intake, protected, ordinary),
         personas=p,
         cleared_caseworker=cleared_caseworker,
         cleared_intake=cleared_intake,

@@ -168,6 +168,18 @@ def body(attribute: str, **values: Any) -> Data:
     return make
 
 
+def _waitlist_file(county: str, fmt: str) -> Args:
+    return lambda w: [county, w.aft.pk, fmt]
+
+
+def _missing_waitlist_file(fmt: str) -> Callable[[World], tuple[list[Any], None]]:
+    return lambda w: (["99", w.aft.pk, fmt], None)
+
+
+def _fixed(values: list[Any]) -> Args:
+    return lambda w: values
+
+
 def today() -> str:
     return timezone.localdate().isoformat()
 
@@ -347,17 +359,39 @@ MATRIX: list[Entry] = [
     *(
         page(
             "waitlist-export",
-            case("county X", who(IX, LX), lambda w, fmt=fmt: ["50", w.aft.pk, fmt]),
-            case("county Y", who(IY), lambda w, fmt=fmt: ["03", w.aft.pk, fmt]),
-            missing=lambda w, fmt=fmt: (["99", w.aft.pk, fmt], None),
+            case("county X", who(IX, LX), _waitlist_file("50", fmt)),
+            case("county Y", who(IY), _waitlist_file("03", fmt)),
+            missing=_missing_waitlist_file(fmt),
         )
         for fmt in ("csv", "xlsx")
     ),
     *(
-        page("capacity-export", case(fmt, who(IX, IY, LX), lambda w, fmt=fmt: [fmt]))
+        page("capacity-export", case(fmt, who(IX, IY, LX), _fixed([fmt])))
         for fmt in ("csv", "xlsx")
     ),
     # --- matching: the county's intake team only --------------------------------------------
+    # --- imports from the county's spreadsheets (issue 8): the county's intake team only
+    page("import-list", case("-", who(IX, IY))),
+    page("import-list", case("-", who(IX, IY)), method="POST"),
+    *(
+        page(
+            name,
+            case("county X", who(IX), ids("batch_x")),
+            case("county Y", who(IY), ids("batch_y")),
+            missing=MISSING,
+        )
+        for name in ("import-detail", "import-progress", "import-original")
+    ),
+    *(
+        page(
+            name,
+            case("county X", who(IX), ids("batch_x"), body("batch_x")),
+            case("county Y", who(IY), ids("batch_y"), body("batch_y")),
+            method="POST",
+            missing=MISSING,
+        )
+        for name in ("import-map", "import-apply")
+    ),
     page("matching-overview", case("-", who(IX, IY))),
     page(
         "matching-confirm",

@@ -136,6 +136,7 @@ def parameter_values(world: ProtectedWorld, route: Route) -> dict[str, list[Any]
         "token": ["0123456789abcdef0123456789abcdef"],
         "token_id": list(ProviderApiToken.objects.values_list("pk", flat=True)),
         "section": list(SECTIONS),
+        "batch_id": [world.import_batch.pk],
         "fmt": ["csv", "xlsx"],  # the intake team's downloads (issue 8)
         "app_label": sorted({m._meta.app_label for m in admin.site._registry}),
         "object_id": object_ids,

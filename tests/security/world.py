@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from imports.models import BatchStatus, ImportBatch, ImportKind, ImportRow, RowOutcome
 from intake.models import (
     DocumentAttachment,
     MatchingTrigger,
@@ -109,6 +110,8 @@ class World:
     flag_b: PortfolioFlag
     flag_y: PortfolioFlag
 
+    batch_x: ImportBatch  # a checked waitlist import of county X, one row naming waiting_a
+    batch_y: ImportBatch
     token_p: ProviderApiToken
     token_q: ProviderApiToken
     key_p: str
@@ -205,6 +208,35 @@ def _flagged(office: Any, caseworker: User) -> PortfolioFlag:
     )
     flags_refresh(person_ids=[person.pk])
     return PortfolioFlag.objects.get(person=person, code=FlagCode.LANGTIDSLEDIG)
+
+
+def _import_batch(team: User, county: str, waiting: Referral) -> ImportBatch:
+    """A checked import whose one row is a person already waiting (issue 8)."""
+    person = waiting.person
+    content = f"Navn;Tiltak;Dato\r\n{person.last_name}, {person.first_name};AFT;01.01.2026\r\n"
+    batch = ImportBatch.objects.create(
+        kind=ImportKind.VENTELISTE,
+        county_id=county,
+        filename="venteliste.csv",
+        content=content.encode(),
+        size=len(content.encode()),
+        sha256="0" * 64,
+        uploaded_by=team,
+        columns=["Navn", "Tiltak", "Dato"],
+        mapping={"name": "Navn", "programme_type": "Tiltak", "referred_on": "Dato"},
+        status=BatchStatus.KONTROLLERT,
+        summary={"rows": 1, "already_in_inntak": 1, "errors": 0},
+        checked_at=timezone.now(),
+    )
+    ImportRow.objects.create(
+        batch=batch,
+        line=2,
+        outcome=RowOutcome.DUPLIKAT_FINNES,
+        new_person=False,
+        person=person,
+        shown={"name": f"{person.last_name}, {person.first_name}", "programme_type": "AFT"},
+    )
+    return batch
 
 
 def build_world(personas: Personas) -> World:
@@ -323,6 +355,8 @@ def build_world(personas: Personas) -> World:
         flag_a=_flagged(p.office_a, p.caseworker_a),
         flag_b=_flagged(p.office_b, p.caseworker_b),
         flag_y=_flagged(p.office_y, caseworker_y),
+        batch_x=_import_batch(p.intake_x, "50", waiting_a),
+        batch_y=_import_batch(p.intake_y, "03", waiting_y),
         token_p=token_p,
         token_q=token_q,
         key_p=key_p,

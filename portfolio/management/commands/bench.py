@@ -14,13 +14,14 @@ from typing import Any, cast
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.bench import flags, matching, pages
+from portfolio.bench import flags, imports, matching, pages
 from portfolio.bench.timing import Timing
 
 BENCHMARKS: dict[str, Callable[..., tuple[list[Timing], dict[str, object]]]] = {
     "pages": pages.run,
     "matching": matching.run,
     "flags": flags.run,
+    "import": imports.run,
 }
 
 

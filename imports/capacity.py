@@ -33,7 +33,13 @@ CAPACITY_FIELDS: tuple[Field, ...] = (
         "offering_id",
         gettext_lazy("Gjennomføring-id"),
         False,
-        ("gjennomforing id", "gjennomforingsid", "gjennomforings id", "gjennomforing nr"),
+        (
+            "gjennomforing id",
+            "gjennomforingsid",
+            "gjennomforings id",
+            "gjennomforing nr",
+            "offering id",
+        ),
     ),
     # Required in practice: the id or the name (checked by the planner, row by row).
     Field(
@@ -48,16 +54,31 @@ CAPACITY_FIELDS: tuple[Field, ...] = (
             "tiltaksnavn",
             "navn",
             "tilbud",
+            "offering",
         ),
     ),
     Field(
         "free_places",
         gettext_lazy("Ledige plasser"),
         True,
-        ("ledige plasser", "ledige", "ledig", "antall ledige", "antall ledige plasser"),
+        (
+            "ledige plasser",
+            "ledige",
+            "ledig",
+            "antall ledige",
+            "antall ledige plasser",
+            "free places",
+        ),
     ),
-    Field("free_from", gettext_lazy("Ledig fra"), True, ("ledig fra", "fra dato", "fra")),
-    Field("note", gettext_lazy("Merknad"), False, ("merknad", "kommentar", "merknader")),
+    Field(
+        "free_from", gettext_lazy("Ledig fra"), True, ("ledig fra", "fra dato", "fra", "free from")
+    ),
+    Field(
+        "note",
+        gettext_lazy("Merknad"),
+        False,
+        ("merknad", "kommentar", "merknader", "note", "notes"),
+    ),
 )
 
 # The keys of CapacityPlanner's summary, in the order shown.
@@ -195,12 +216,27 @@ class CapacityPlanner:
                 free_places = free_places_value(cell("free_places"), label=_("Ledige plasser"))
             except BadValue as error:
                 raise _RowError(places_column, error.message) from None
-            try:
-                free_from = date_value(cell("free_from"), label=_("Ledig fra"))
-            except BadValue as error:
-                raise _RowError(from_column, error.message) from None
+            if free_places == 0 and not _text(cell("free_from")):
+                # No places free needs no date (the export leaves it empty): nothing free
+                # from today, or unchanged if nothing was free before either.
+                free_from = offering.free_from if offering.free_places == 0 else today
+            else:
+                try:
+                    free_from = date_value(cell("free_from"), label=_("Ledig fra"))
+                except BadValue as error:
+                    raise _RowError(from_column, error.message) from None
             shown["free_places"] = str(free_places)
-            shown["free_from"] = free_from.strftime("%d.%m.%Y")
+            shown["free_from"] = free_from.strftime("%d.%m.%Y") if free_from else ""
+            # What the offering has already is not reported again, however old its date
+            # (an exported sheet goes back in unchanged).
+            if (offering.free_places, offering.free_from) == (free_places, free_from):
+                return PlannedRow(
+                    line=row.line,
+                    outcome=RowOutcome.UENDRET,
+                    message=_("Samme tall som meldt fra før; ingenting endres."),
+                    shown=shown,
+                )
+            assert free_from is not None
             try:
                 capacity_check(offering, free_places, free_from, today)
             except ApplicationError as error:
@@ -212,13 +248,6 @@ class CapacityPlanner:
                 outcome=RowOutcome.FEIL,
                 column=error.column,
                 message=error.message,
-                shown=shown,
-            )
-        if (offering.free_places, offering.free_from) == (free_places, free_from):
-            return PlannedRow(
-                line=row.line,
-                outcome=RowOutcome.UENDRET,
-                message=_("Samme tall som meldt fra før; ingenting endres."),
                 shown=shown,
             )
         reports.append(

@@ -109,5 +109,10 @@ class MappingForm(AkselForm):
 class ApplyForm(AkselForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     accept_errors = forms.BooleanField(
-        required=False, label=_("Importer uten radene med feil (de blir stående i listen over)")
+        required=False,
+        label=_("Importer uten radene med feil"),
+        help_text=_(
+            "Rett dem i filen og importer den på nytt senere: det som alt er importert, blir "
+            "ikke lagt inn to ganger."
+        ),
     )

@@ -103,7 +103,7 @@ class RowOutcome(models.TextChoices):
     DUPLIKAT_FINNES = "DUPLIKAT_FINNES", _("Finnes allerede i Inntak")
     NY_MELDING = "NY_MELDING", _("Ny kapasitetsmelding")
     UENDRET = "UENDRET", _("Uendret")
-    FEIL = "FEIL", _("Feil")
+    FEIL = "FEIL", _("Feil i raden")
 
 
 class ImportRow(models.Model):

@@ -13,7 +13,7 @@ import hashlib
 import logging
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -196,7 +196,7 @@ def batch_configure(
         if field.key == "programme_type" and programme_type is not None:
             continue
         errors.setdefault(field.key, []).append(
-            _("Velg kolonnen med %(field)s.") % {"field": str(field.label).lower()}
+            _("Velg kolonnen for «%(field)s».") % {"field": field.label}
             if field.key != "programme_type"
             else _("Velg kolonnen med tiltakstype, eller én tiltakstype for alle radene.")
         )
@@ -426,20 +426,32 @@ def _link_rows(batch: ImportBatch, plan: Plan, planner: Planner) -> None:
                 fodselsnummer__in=distinct[start : start + _ROW_CHUNK]
             ).values_list("fodselsnummer", "pk")
         )
-    rows = list(batch.rows.filter(person__isnull=True).only("pk", "line"))
-    changed = []
-    for row in rows:
-        number = numbers.get(row.line)
-        if number is not None:
-            row.person_id = ids[number]
-            changed.append(row)
-    # Rows merged into one above point to the same person.
-    first_line = {row.line: row.person_id for row in changed}
-    for row in batch.rows.filter(person__isnull=True, duplicate_of_line__isnull=False).only(
-        "pk", "duplicate_of_line"
-    ):
-        assert row.duplicate_of_line is not None
-        row.person_id = first_line.get(row.duplicate_of_line)
-        if row.person_id is not None:
-            changed.append(row)
-    ImportRow.objects.bulk_update(changed, ["person"], batch_size=_ROW_CHUNK)
+    # Only rows of persons new to Inntak are unlinked; rows merged into one above point to
+    # the same person.
+    unlinked = {row.line for row in plan.rows if row.person_id is None}
+    links = {line: ids[number] for line, number in numbers.items() if line in unlinked}
+    for row in plan.rows:
+        if row.duplicate_of_line in links and row.line in unlinked:
+            links[row.line] = links[row.duplicate_of_line]
+    if not links:
+        return
+    if connection.vendor == "postgresql":
+        # One statement for tens of thousands of rows (bulk_update's CASE is far slower).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE imports_importrow AS r SET person_id = v.person_id "
+                "FROM unnest(%s::integer[], %s::bigint[]) AS v(line, person_id) "
+                "WHERE r.batch_id = %s AND r.line = v.line",
+                [list(links), list(links.values()), batch.pk],
+            )
+        return
+    lines = list(links)
+    for start in range(0, len(lines), _ROW_CHUNK):
+        linked = list(
+            batch.rows.filter(line__in=lines[start : start + _ROW_CHUNK]).only(
+                "pk", "batch", "line"
+            )
+        )
+        for import_row in linked:
+            import_row.person_id = links[import_row.line]
+        ImportRow.objects.bulk_update(linked, ["person"])

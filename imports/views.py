@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
@@ -297,7 +296,6 @@ def import_apply(request: HttpRequest, batch_id: int) -> HttpResponse:
         except ApplicationError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, _("Importen er startet."))
             return redirect("import-detail", batch_id=batch.pk)
     batch.refresh_from_db()
     return _detail(request, batch, apply_form=form, status=400)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -166,6 +166,17 @@ class WaitlistPlanner:
         progress(len(parsed) // 3)
         persons = self._existing_persons({p.fodselsnummer for p in parsed if p.fodselsnummer})
         open_types = self._open_referrals([p.pk for p in persons.values()])
+        # The gate's documents only for those who may get a new referral (a second import of
+        # the same file needs none).
+        self._load_documents(
+            {
+                persons[p.fodselsnummer]
+                for p in parsed
+                if p.fodselsnummer in persons
+                and p.programme_type is not None
+                and (persons[p.fodselsnummer].pk, p.programme_type.pk) not in open_types
+            }
+        )
         progress(len(parsed) // 2)
         viewer = scope_for(batch.uploaded_by)
 
@@ -312,19 +323,22 @@ class WaitlistPlanner:
     def _existing_persons(self, numbers: set[str]) -> dict[str, Person]:
         found: dict[str, Person] = {}
         ordered = sorted(numbers)
+        for start in range(0, len(ordered), _CHUNK):
+            chunk = ordered[start : start + _CHUNK]
+            for person in Person.objects.filter(fodselsnummer__in=chunk).select_related("office"):
+                found[person.fodselsnummer] = person
+        return found
+
+    def _load_documents(self, persons: set[Person]) -> None:
         assessments = Prefetch(
             "work_capacity_assessments",
             queryset=WorkCapacityAssessment.objects.order_by("-assessed_on"),
         )
+        ordered = sorted(persons, key=lambda person: person.pk)
         for start in range(0, len(ordered), _CHUNK):
-            chunk = ordered[start : start + _CHUNK]
-            for person in (
-                Person.objects.filter(fodselsnummer__in=chunk)
-                .select_related("office", "cv", "activity_plan")
-                .prefetch_related(assessments)
-            ):
-                found[person.fodselsnummer] = person
-        return found
+            prefetch_related_objects(
+                ordered[start : start + _CHUNK], "cv", "activity_plan", assessments
+            )
 
     def _open_referrals(self, person_ids: list[int]) -> dict[tuple[int, int], str]:
         found: dict[tuple[int, int], str] = {}

@@ -127,16 +127,20 @@ def waitlist_cells(row: WaitlistExportRow) -> list[Value]:
 # --- capacity -------------------------------------------------------------------------------
 
 
+# The capacity import's vocabulary (imports.capacity.CAPACITY_FIELDS) first, Norwegian in
+# every language for the same reason as IMPORT_HEADERS.
+CAPACITY_IMPORT_HEADERS = ("Gjennomføring-id", "Gjennomføring")
+CAPACITY_PLACES_HEADERS = ("Ledige plasser", "Ledig fra")
+
+
 def capacity_headers() -> list[str]:
     return [
-        _("Gjennomføring-id"),
-        _("Gjennomføring"),
+        *CAPACITY_IMPORT_HEADERS,
         _("Arrangør"),
         _("Tiltakstype"),
         _("Kommune"),
         _("Avtalte plasser"),
-        _("Ledige plasser"),
-        _("Ledig fra"),
+        *CAPACITY_PLACES_HEADERS,
         _("Deltakere"),
         _("Tildelt, ikke startet"),
         _("Åpen for inntak"),

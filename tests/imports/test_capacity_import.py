@@ -16,6 +16,7 @@ from imports.capacity import CAPACITY_FIELDS, SUMMARY_LABELS, CapacityPlanner
 from imports.mapping import guess_mapping
 from imports.models import ImportBatch, ImportKind, RowOutcome
 from imports.reading import Table, read_table
+from intake.exports import capacity_headers
 from providers.models import CapacityReport, Offering, ReportChannel
 from providers.services import capacity_report
 from tests.factories import OfferingFactory
@@ -23,19 +24,8 @@ from tests.providers.support import placed
 
 pytestmark = pytest.mark.django_db
 
-EXPORT_HEADER = [
-    "Gjennomføring-id",
-    "Gjennomføring",
-    "Arrangør",
-    "Tiltakstype",
-    "Kommune",
-    "Avtalte plasser",
-    "Ledige plasser",
-    "Ledig fra",
-    "Deltakere",
-    "Tildelt, ikke startet",
-    "Åpen for inntak",
-]
+# The capacity export's own header row: what goes out must come back in.
+EXPORT_HEADER = capacity_headers()
 PROVIDER_HEADER = ["Tiltak", "Ledige", "Fra dato", "Kommentar"]
 
 
@@ -382,3 +372,21 @@ def test_the_intake_team_still_cannot_report_through_the_web_path(personas, offe
             for_county="03",
         )
     assert not CapacityReport.objects.exists()
+
+
+def test_what_the_offering_has_already_is_unchanged_however_old_its_date(personas, offerings):
+    a, b, _oslo = offerings
+    long_ago = today() - datetime.timedelta(days=90)
+    Offering.objects.filter(pk=a.pk).update(free_places=2, free_from=long_ago)
+    Offering.objects.filter(pk=b.pk).update(free_places=0, free_from=None)
+    rows = [[a.name, 2, long_ago.strftime("%d.%m.%Y"), ""], [b.name, 0, "", ""]]
+    _batch, plan = plan_of(csv_bytes(PROVIDER_HEADER, rows), personas)
+    assert [row.outcome for row in plan.rows] == [RowOutcome.UENDRET, RowOutcome.UENDRET]
+
+
+def test_no_free_places_needs_no_date(personas, offerings):
+    a, _b, _oslo = offerings
+    Offering.objects.filter(pk=a.pk).update(free_places=1, free_from=today())
+    _batch, plan = plan_of(csv_bytes(PROVIDER_HEADER, [[a.name, 0, "", ""]]), personas)
+    assert plan.rows[0].outcome == RowOutcome.NY_MELDING
+    assert plan.rows[0].shown["free_from"] == today().strftime("%d.%m.%Y")

@@ -155,7 +155,7 @@ def test_a_mapping_without_a_required_column_is_explained_on_the_field(
     response = team.post(reverse("import-map", args=[batch.pk]), {**data, "version": batch.version})
     assert response.status_code == 400
     assert response.context["mapping_form"].errors["col_referred_on"] == [
-        "Velg kolonnen med dato henvist."
+        "Velg kolonnen for «Dato henvist»."
     ]
 
 
@@ -256,3 +256,70 @@ def test_the_caseworker_sees_imported_drafts_that_need_documents(
     assert "Fra fylkets liste: mangler dokumenter" in listing
     detail = client.get(reverse("referral-detail", args=[draft.pk])).content.decode()
     assert "stod på fylkets gamle venteliste fra 15.08.2025" in detail
+
+
+def test_a_capacity_export_edited_in_excel_goes_back_in_through_the_capacity_checks(
+    team, personas, django_capture_on_commit_callbacks
+):
+    from providers.models import CapacityReport, Offering, ReportChannel
+    from tests.factories import OfferingFactory
+
+    first = OfferingFactory.create(provider=personas.provider_p, name="Verksted A")
+    OfferingFactory.create(provider=personas.provider_p, name="Verksted B")
+    exported = team.get(reverse("capacity-export", args=["csv"]), {"fylke": "50"})
+    assert exported.status_code == 200
+    text = exported.content.decode("utf-8-sig")
+    lines = text.splitlines()
+    header = lines[0].split(";")
+    edited = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(";")
+        if cells[header.index("Gjennomføring")] == "Verksted A":
+            cells[header.index("Ledige plasser")] = "4"
+            cells[header.index("Ledig fra")] = timezone.localdate().strftime("%d.%m.%Y")
+        edited.append(";".join(cells))
+    file = SimpleUploadedFile("kapasitet.csv", ("\r\n".join(edited) + "\r\n").encode("utf-8-sig"))
+    assert upload(team, file, kind="KAPASITET").status_code == 302
+    batch = ImportBatch.objects.latest("pk")
+    assert {"offering_id", "offering", "free_places", "free_from"} <= set(batch.mapping)
+    data = {f"col_{key}": column for key, column in batch.mapping.items()}
+    with django_capture_on_commit_callbacks(execute=True):
+        team.post(reverse("import-map", args=[batch.pk]), {**data, "version": batch.version})
+    batch.refresh_from_db()
+    assert batch.summary["new_reports"] == 1, list(batch.rows.values_list("column", "message"))
+    assert batch.summary["errors"] == 0, list(batch.rows.values_list("column", "message"))
+    assert "Verksted A" in team.get(reverse("import-detail", args=[batch.pk])).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        team.post(reverse("import-apply", args=[batch.pk]), {"version": batch.version})
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.IMPORTERT, batch.failure
+    assert Offering.objects.get(pk=first.pk).free_places == 4
+    report = CapacityReport.objects.get(offering=first)
+    assert report.channel == ReportChannel.IMPORT and report.reported_by == personas.intake_x
+
+
+def test_a_waitlist_export_imports_again_as_already_in_inntak(
+    team, personas, django_capture_on_commit_callbacks
+):
+    from providers.models import ProgrammeType
+
+    aft = ProgrammeType.objects.get(short_name="AFT")
+    for office in (personas.office_a, personas.office_b):
+        ReferralFactory.create(
+            person=ready_person(office=office),
+            programme_type=aft,
+            status=ReferralStatus.VENTELISTE,
+            waitlisted_at=timezone.now(),
+            queue_since=timezone.now(),
+        )
+    exported = team.get(reverse("waitlist-export", args=["50", aft.pk, "xlsx"]))
+    assert exported.status_code == 200
+    file = SimpleUploadedFile("venteliste.xlsx", exported.content)
+    assert upload(team, file).status_code == 302
+    batch = ImportBatch.objects.latest("pk")
+    data = {f"col_{key}": column for key, column in batch.mapping.items()}
+    with django_capture_on_commit_callbacks(execute=True):
+        team.post(reverse("import-map", args=[batch.pk]), {**data, "version": batch.version})
+    batch.refresh_from_db()
+    assert batch.summary["rows"] == batch.summary["already_in_inntak"] == 2
+    assert batch.summary["errors"] == 0

@@ -63,3 +63,14 @@ def test_headers_are_compared_without_case_accents_or_punctuation(header, expect
 )
 def test_a_name_in_one_cell(cell, expected):
     assert split_name(cell) == expected
+
+
+def test_english_headers_are_recognised_too():
+    columns = ["National identity number", "Name", "NAV office", "Programme type", "Date referred"]
+    assert guess_mapping(columns) == {
+        "fodselsnummer": "National identity number",
+        "name": "Name",
+        "office": "NAV office",
+        "programme_type": "Programme type",
+        "referred_on": "Date referred",
+    }

@@ -381,3 +381,14 @@ def test_other_offices_and_counties_are_errors_with_a_sentence(personas):
     assert "annet fylke" in rows[2].message and rows[2].column == "NAV-kontor"
     assert "annet fylke" in rows[3].message and rows[3].column == "Fødselsnummer"
     assert "Tiltakstypen «Kurs» finnes ikke" in rows[4].message and "AFT" in rows[4].message
+
+
+def test_rows_are_linked_to_new_persons_without_postgresql_too(messy, personas):
+    """The demo runs on SQLite: the portable path links the rows as PostgreSQL's does."""
+    from django.db import connection
+
+    batch, people = messy
+    with mock.patch.object(connection, "vendor", "sqlite"):
+        batch = apply(personas.intake_x, batch, accept_errors=True)
+    kare = Person.objects.get(fodselsnummer=people["new_a"])
+    assert ImportRow.objects.filter(batch=batch, line__in=[2, 5], person=kare).count() == 2

@@ -17,11 +17,15 @@ from org.access import Scope, scope_for
 from org.models import User
 
 
-def export_user(username: str) -> Scope:
+def export_scope(username: str, county_number: str, what: str) -> Scope:
+    """The access of the user named, who must see the county's `what` on the pages."""
     user = User.objects.filter(username=username).first()
     if user is None or not user.is_active:
         raise CommandError(f"No active user with the username {username!r}.")
-    return scope_for(user)
+    scope = scope_for(user)
+    if county_number not in scope.intake_county_numbers | scope.leader_county_numbers:
+        raise CommandError(f"{username} may not see the {what} of county {county_number!r}.")
+    return scope
 
 
 class Command(BaseCommand):
@@ -34,12 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="Whose access decides the content.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        scope = export_user(options["user"])
         county_number: str = options["county"]
-        if county_number not in scope.intake_county_numbers | scope.leader_county_numbers:
-            raise CommandError(
-                f"{options['user']} may not see the capacity of county {county_number!r}."
-            )
+        scope = export_scope(options["user"], county_number, "capacity")
         offerings = list(exports.capacity_offerings(scope=scope, county_number=county_number))
         output: Path = options["output"]
         output.write_bytes(exports.capacity_file(offerings, options["format"]))

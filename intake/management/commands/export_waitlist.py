@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from intake import exports
-from intake.management.commands.export_capacity import export_user
+from intake.management.commands.export_capacity import export_scope
 from providers.models import ProgrammeType
 
 
@@ -41,12 +41,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="Whose access decides the content.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        scope = export_user(options["user"])
         county_number: str = options["county"]
-        if county_number not in scope.intake_county_numbers | scope.leader_county_numbers:
-            raise CommandError(
-                f"{options['user']} may not see the waitlists of county {county_number!r}."
-            )
+        scope = export_scope(options["user"], county_number, "waitlists")
         programme_type = programme_type_named(options["programme_type"])
         entries = exports.waitlist_entries(
             scope=scope, county_number=county_number, programme_type_id=programme_type.pk

@@ -34,7 +34,7 @@ def test_a_worker_checks_and_applies_a_list_and_reports_its_progress(celery_work
         mapping=batch.mapping,
         enqueue=False,
     )
-    import_check.apply_async(args=[batch.pk], queue=celery_worker.queue).get(timeout=60)
+    import_check.apply_async(args=(batch.pk,), queue=celery_worker.queue).get(timeout=60)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.KONTROLLERT, batch.failure
     assert batch.summary["needs_documents"] == 40
@@ -43,15 +43,15 @@ def test_a_worker_checks_and_applies_a_list_and_reports_its_progress(celery_work
     batch_apply_request(
         actor=actor, batch_id=batch.pk, expected_version=batch.version, enqueue=False
     )
-    import_apply.apply_async(args=[batch.pk], queue=celery_worker.queue).get(timeout=60)
+    import_apply.apply_async(args=(batch.pk,), queue=celery_worker.queue).get(timeout=60)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.IMPORTERT, batch.failure
     assert Person.objects.count() == 40
     assert Referral.objects.filter(imported_from=batch).count() == 40
 
     # Delivered again (a redelivery after a lost acknowledgement): applied once.
-    import_apply.apply_async(args=[batch.pk], queue=celery_worker.queue).get(timeout=60)
-    import_check.apply_async(args=[batch.pk], queue=celery_worker.queue).get(timeout=60)
+    import_apply.apply_async(args=(batch.pk,), queue=celery_worker.queue).get(timeout=60)
+    import_check.apply_async(args=(batch.pk,), queue=celery_worker.queue).get(timeout=60)
     assert Referral.objects.filter(imported_from=batch).count() == 40
     batch.refresh_from_db()
     assert batch.status == BatchStatus.IMPORTERT

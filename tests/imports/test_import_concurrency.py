@@ -18,13 +18,11 @@ from imports.models import BatchStatus, ImportBatch
 from imports.services import (
     batch_apply,
     batch_apply_request,
-    batch_check,
-    batch_configure,
-    batch_upload,
 )
 from intake.models import OPEN_STATUSES, Person, Referral
-from org.models import CountyMembership, CountyRole, Office, User
+from org.models import CountyMembership, CountyRole, User
 from tests.factories import UserFactory, make_fodselsnummer
+from tests.imports.support import checked_import
 from tests.intake.test_placement_concurrency import at_once
 
 concurrent = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -51,27 +49,9 @@ def team_member() -> User:
 
 
 def checked_batch(actor: User, numbers: list[str]) -> ImportBatch:
-    office = Office.objects.get(number="5083")
-    lines = [HEADER] + [
-        f"{n};Berg, Ola {i};{office.name};AFT;01.02.2026" for i, n in enumerate(numbers)
-    ]
-    batch = batch_upload(
-        actor=actor,
-        county_number="50",
-        kind="VENTELISTE",
-        filename="liste.csv",
-        content="\r\n".join(lines).encode(),
-    )
-    batch_configure(
-        actor=actor,
-        batch_id=batch.pk,
-        expected_version=batch.version,
-        mapping=batch.mapping,
-        enqueue=False,
-    )
-    batch_check(batch.pk)
-    batch.refresh_from_db()
-    assert batch.status == BatchStatus.KONTROLLERT, batch.failure
+    """A checked list of new people at Nav Midtbyen, asked to be applied."""
+    rows = [f"{n};Berg, Ola {i};Nav Midtbyen;AFT;01.02.2026" for i, n in enumerate(numbers)]
+    batch = checked_import(actor, [HEADER, *rows])
     batch_apply_request(
         actor=actor, batch_id=batch.pk, expected_version=batch.version, enqueue=False
     )

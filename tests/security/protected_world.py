@@ -20,7 +20,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from imports.models import ImportBatch
-from imports.services import batch_check, batch_configure, batch_upload
 from intake.models import (
     CountyIntakeSettings,
     DocumentAttachment,
@@ -51,6 +50,7 @@ from providers.models import Offering, ProgrammeType
 from providers.services import api_token_create
 from tests.conftest import Personas
 from tests.factories import PersonFactory, UserFactory, make_fodselsnummer
+from tests.imports.support import checked_import
 from tests.intake.review_world import JUSTIFICATION
 from tests.providers.support import offering_with_free_places, placed, waiting_referral
 
@@ -167,22 +167,7 @@ def _imported_list(
             f"{person.fodselsnummer};{person.last_name}, {person.first_name};"
             f"{person.office.name};AFT;01.01.2026;"
         )
-    batch = batch_upload(
-        actor=team,
-        county_number="50",
-        kind="VENTELISTE",
-        filename="venteliste.csv",
-        content="\r\n".join(lines).encode(),
-    )
-    batch_configure(
-        actor=team,
-        batch_id=batch.pk,
-        expected_version=batch.version,
-        mapping=batch.mapping,
-        enqueue=False,
-    )
-    batch_check(batch.pk)
-    return ImportBatch.objects.get(pk=batch.pk)
+    return checked_import(team, lines)
 
 
 def build_protected_world(personas: Personas) -> ProtectedWorld:

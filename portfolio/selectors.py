@@ -43,9 +43,13 @@ def overview(*, scope: Scope, user: User) -> Overview:
             .annotate(n=Count("pk"))
             .order_by()
         )
-        labels = {status.value: str(status.label) for status in ReferralStatus}
-        result.referrals_by_status = {labels[row["status"]]: row["n"] for row in counts}
         by_code = {row["status"]: row["n"] for row in counts}
+        # In the lifecycle's order (the statuses' own), not the database's.
+        result.referrals_by_status = {
+            str(status.label): by_code[status.value]
+            for status in ReferralStatus
+            if status.value in by_code
+        }
         result.awaiting_review = by_code.get(ReferralStatus.SOKT_INN, 0)
         result.waiting = by_code.get(ReferralStatus.VENTELISTE, 0)
     if scope.is_intake:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from config.celery import app as celery_app
@@ -35,7 +36,13 @@ def playwright(monkeypatch: pytest.MonkeyPatch) -> Iterator[Playwright]:
     queries in between are synchronous all the same, hence the setting."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as running:
-        yield running
+        try:
+            yield running
+        finally:
+            # Queries made while the loop ran had connections of the loop's own context
+            # (Django keeps them per context): closed here, from that context, or they
+            # would hold the test database open until the end of the run.
+            connections.close_all()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ page, keyboard checks, and the screenshots the README shows."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,8 +119,13 @@ def tab_to(page: Page, selector: str, limit: int = 80) -> list[dict[str, str]]:
 
 
 def screenshot(page: Page, name: str) -> Path:
-    """A screenshot of the page for the README (docs/screenshots/NAME.png)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
-    return path
+    """A screenshot of the page, saved by every run in var/screenshots/NAME.png, and with
+    UPDATE_SCREENSHOTS=1 also in docs/screenshots/ for the README (so that an ordinary test
+    run leaves the repository as it was: the demo data's dates change every day)."""
+    folders = [ROOT / "var" / "screenshots"]
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        folders.append(SCREENSHOTS)
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
+    return folders[-1] / f"{name}.png"

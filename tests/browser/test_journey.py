@@ -62,6 +62,13 @@ def as_role(page: Page, base: str, username: str, language: str) -> None:
     expect(page.locator(f"button[name=language][value={other}]")).to_be_visible()
 
 
+def follow_nav(page: Page, href: str) -> None:
+    """Click the header's link to one of the role's pages."""
+    with page.expect_navigation():
+        page.click(f"nav a[href='{href}']")
+    page.wait_for_load_state("networkidle")
+
+
 def submit(page: Page, selector: str) -> None:
     """Click a submit button and wait for the page that follows."""
     with page.expect_navigation():
@@ -117,7 +124,7 @@ def test_the_whole_journey(
     # --- 1. The caseworker registers the person and the documents ------------------------
     as_role(page, base, personas.caseworker_a.username, language)
     look(page, axe, f"{language} caseworker: landing page")
-    page.goto(f"{base}/brukere/")
+    follow_nav(page, "/brukere/")
     look(page, axe, f"{language} caseworker: persons")
     page.click("a[href='/brukere/ny/']")
     page.wait_for_load_state("networkidle")
@@ -191,7 +198,7 @@ def test_the_whole_journey(
     # --- 3. The intake team returns it with a reason ----------------------------------------
     as_role(page, base, personas.intake_x.username, language)
     look(page, axe, f"{language} intake: landing page")
-    page.goto(f"{base}/vurdering/")
+    follow_nav(page, "/vurdering/")
     look(page, axe, f"{language} intake: review queue")
     page.click(f"a[href='/vurdering/{referral_id}/'] >> nth=0")
     page.wait_for_load_state("networkidle")
@@ -205,7 +212,7 @@ def test_the_whole_journey(
 
     # --- 4. The caseworker sees why, fixes and resubmits -----------------------------------
     as_role(page, base, personas.caseworker_a.username, language)
-    page.goto(f"{base}/henvisninger/")
+    follow_nav(page, "/henvisninger/")
     look(page, axe, f"{language} caseworker: my referrals with a returned one")
     page.click(f"a[href='{referral_path}'] >> nth=0")
     page.wait_for_load_state("networkidle")
@@ -226,7 +233,7 @@ def test_the_whole_journey(
 
     # --- 5. The intake team approves it onto the waitlist (by keyboard) ------------------
     as_role(page, base, personas.intake_x.username, language)
-    page.goto(f"{base}/vurdering/")
+    follow_nav(page, "/vurdering/")
     page.click(f"a[href='/vurdering/{referral_id}/'] >> nth=0")
     page.wait_for_load_state("networkidle")
     look(page, axe, f"{language} intake: review page, resubmitted")
@@ -239,7 +246,7 @@ def test_the_whole_journey(
     # --- 6. The provider reports a free place (by keyboard) -----------------------------
     as_role(page, base, personas.provider_user_p.username, language)
     look(page, axe, f"{language} provider: landing page")
-    page.goto(f"{base}/tiltak/")
+    follow_nav(page, "/tiltak/")
     look(page, axe, f"{language} provider: offerings")
     page.click(f"a[href='/tiltak/{offering.pk}/'] >> nth=0")
     page.wait_for_load_state("networkidle")
@@ -255,7 +262,7 @@ def test_the_whole_journey(
 
     # --- 7. The matcher proposes on the real worker; the intake team confirms ------------
     as_role(page, base, personas.intake_x.username, language)
-    page.goto(f"{base}/matching/")
+    follow_nav(page, "/matching/")
     look(page, axe, f"{language} intake: matching overview")
     list_path = f"/matching/50/{aft.pk}/"
     page.click(f"a[href='{list_path}'] >> nth=0")
@@ -283,7 +290,7 @@ def test_the_whole_journey(
 
     # --- 8. The provider sees the person and confirms the start --------------------------
     as_role(page, base, personas.provider_user_p.username, language)
-    page.goto(f"{base}/deltakere/")
+    follow_nav(page, "/deltakere/")
     row = page.locator(f"#participant-{placement.pk}")
     expect(row).to_contain_text(full_name)
     look(page, axe, f"{language} provider: participants")
@@ -305,13 +312,13 @@ def test_the_whole_journey(
     # --- 9. The office leader sees it in the portfolio and on the dashboard --------------
     as_role(page, base, personas.office_leader_a.username, language)
     look(page, axe, f"{language} leader: landing page")
-    page.goto(f"{base}/portefolje/")
+    follow_nav(page, "/portefolje/")
     portfolio_row = page.locator(f"tbody tr:has(a[href='{person_path}'])")
     expect(portfolio_row.locator(f"a[href='{person_path}']")).to_have_text(full_name)
     expect(portfolio_row).to_contain_text("AFT")  # the open referral, now a placement
     look(page, axe, f"{language} leader: portfolio")
     cache.clear()  # the dashboard's figures are cached for ten minutes
-    page.goto(f"{base}/dashbord/")
+    follow_nav(page, "/dashbord/")
     # Capacity and use per provider: 10 contracted places, 1 participant (the person).
     capacity_row = page.locator("#kapasitet tbody tr", has_text=personas.provider_p.name)
     expect(capacity_row.locator("td, th")).to_have_text(

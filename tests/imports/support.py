@@ -8,10 +8,11 @@ from imports.services import batch_check, batch_configure, batch_upload
 from org.models import User
 
 
-def checked_import(
+def configured_import(
     actor: User, lines: list[str], *, county: str = "50", kind: str = "VENTELISTE"
 ) -> ImportBatch:
-    """Upload the lines as a CSV file, keep the guessed mapping, and run the dry run."""
+    """Upload the lines as a CSV file and keep the guessed mapping; the dry run is not run
+    (`batch_check` runs it, in-process or as a task)."""
     batch = batch_upload(
         actor=actor,
         county_number=county,
@@ -26,6 +27,14 @@ def checked_import(
         mapping=batch.mapping,
         enqueue=False,
     )
+    return batch
+
+
+def checked_import(
+    actor: User, lines: list[str], *, county: str = "50", kind: str = "VENTELISTE"
+) -> ImportBatch:
+    """Upload the lines as a CSV file, keep the guessed mapping, and run the dry run."""
+    batch = configured_import(actor, lines, county=county, kind=kind)
     batch_check(batch.pk)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.KONTROLLERT, batch.failure

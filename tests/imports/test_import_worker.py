@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 
 from imports.models import BatchStatus
-from imports.services import batch_apply_request, batch_configure, batch_progress, batch_upload
+from imports.services import batch_apply_request, batch_progress
 from imports.tasks import import_apply, import_check
 from intake.models import Person, Referral
+from tests.imports.support import configured_import
 from tests.imports.test_import_concurrency import HEADER, numbers, team_member
 
 pytestmark = pytest.mark.worker
@@ -20,20 +21,7 @@ def test_a_worker_checks_and_applies_a_list_and_reports_its_progress(celery_work
     rows = [
         f"{n};Berg, Ola {i};Nav Midtbyen;AFT;01.02.2026" for i, n in enumerate(numbers(40, 1984))
     ]
-    batch = batch_upload(
-        actor=actor,
-        county_number="50",
-        kind="VENTELISTE",
-        filename="liste.csv",
-        content="\r\n".join([HEADER, *rows]).encode(),
-    )
-    batch_configure(
-        actor=actor,
-        batch_id=batch.pk,
-        expected_version=batch.version,
-        mapping=batch.mapping,
-        enqueue=False,
-    )
+    batch = configured_import(actor, [HEADER, *rows])
     import_check.apply_async(args=(batch.pk,), queue=celery_worker.queue).get(timeout=60)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.KONTROLLERT, batch.failure

@@ -58,6 +58,23 @@ class AkselForm(forms.Form):
                     field.widget.attrs.setdefault("class", css)
                     break
 
+    def add_error(self, field: str | None, error: Any) -> None:
+        """Django's, and every field with an error is marked invalid for assistive technology
+        and pointed at its message (templates/intake/caseworker/_field_feedback.html gives the
+        message the id `<field id>_error`). Validation and the services' refusals both come
+        through here."""
+        super().add_error(field, error)
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            bound = self[name]
+            described = [f"{bound.auto_id}_error"]
+            if self.fields[name].help_text:
+                described.append(f"{bound.auto_id}_helptext")
+            attrs = self.fields[name].widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = " ".join(described)
+
     def add_service_error(self, error: ApplicationError) -> None:
         """The service's sentence for the whole form, and its field messages on the fields."""
         self.add_error(None, error.message)

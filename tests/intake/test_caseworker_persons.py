@@ -1,6 +1,7 @@
 """The caseworker's person pages: the list with its search, registering and editing a person."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -211,3 +212,20 @@ def test_a_caseworker_with_two_offices_chooses_between_them(client, personas):
     client.force_login(personas.caseworker_a)
     form = client.get(reverse("person-create")).content.decode()
     assert "Nav Midtbyen" in form and "Nav Falkenborg" in form
+
+
+def test_an_error_is_linked_to_its_field_for_screen_readers(client, personas):
+    """WCAG 3.3.1 (issue 9): the field says it is invalid and points at its message."""
+    client.force_login(personas.caseworker_a)
+    data = person_data(personas.office_a.pk, fodselsnummer="12345678901")
+    response = client.post(reverse("person-create"), data)
+    body = response.content.decode()
+    field = re.search(r"<input[^>]*id=\"id_fodselsnummer\"[^>]*>", body)
+    assert field, body[:500]
+    assert 'aria-invalid="true"' in field.group(0)
+    assert 'aria-describedby="id_fodselsnummer_error' in field.group(0)
+    message = re.search(r'id="id_fodselsnummer_error"[^>]*>(.*?)</div>', body, re.S)
+    assert message and "Ugyldig fødselsnummer." in message.group(1)
+    # A field without an error is left alone.
+    first_name = re.search(r"<input[^>]*id=\"id_first_name\"[^>]*>", body)
+    assert first_name and "aria-invalid" not in first_name.group(0)

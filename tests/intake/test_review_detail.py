@@ -237,8 +237,13 @@ def test_returning_without_a_reason_is_refused(personas, client, referral):
         url("review-return", referral), {"version": referral.version, "comment": "Mangler noe"}
     )
     assert response.status_code == 400
-    assert "Velg minst én årsak" in response.content.decode()
+    body = response.content.decode()
+    assert "Velg minst én årsak" in body
     assert response.context["forms"]["return"]["comment"].value() == "Mangler noe"
+    # The message is linked to the reasons' group, for screen readers (issue 9).
+    assert 'aria-describedby="return-reasons-error"' in body
+    error = body.split('id="return-reasons-error"', 1)[1].split("</div>", 1)[0]
+    assert "Velg minst én årsak" in error
 
 
 def test_declining_with_a_reason(personas, client, referral):

@@ -100,7 +100,7 @@ class RowOutcome(models.TextChoices):
     KLAR = "KLAR", _("Ny henvisning, klar for venteliste")
     MANGLER_DOKUMENTER = "MANGLER_DOKUMENTER", _("Ny henvisning, mangler dokumenter (kladd)")
     DUPLIKAT_RAD = "DUPLIKAT_RAD", _("Duplikat av en rad over")
-    DUPLIKAT_FINNES = "DUPLIKAT_FINNES", _("Finnes allerede i Inntak")
+    DUPLIKAT_FINNES = "DUPLIKAT_FINNES", _("Har allerede en åpen henvisning")
     NY_MELDING = "NY_MELDING", _("Ny kapasitetsmelding")
     UENDRET = "UENDRET", _("Uendret")
     FEIL = "FEIL", _("Feil i raden")

@@ -14,7 +14,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -118,17 +118,17 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 SHOWN_COLUMNS = {
     ImportKind.VENTELISTE: (
-        ("fodselsnummer", _lazy("Fødselsdato")),
-        ("name", _lazy("Navn")),
-        ("office", _lazy("Kontor")),
-        ("programme_type", _lazy("Tiltakstype")),
-        ("referred_on", _lazy("Henvist")),
+        ("fodselsnummer", gettext_lazy("Fødselsdato")),
+        ("name", gettext_lazy("Navn")),
+        ("office", gettext_lazy("Kontor")),
+        ("programme_type", gettext_lazy("Tiltakstype")),
+        ("referred_on", gettext_lazy("Henvist")),
     ),
     ImportKind.KAPASITET: (
-        ("offering", _lazy("Gjennomføring")),
-        ("provider", _lazy("Arrangør")),
-        ("free_places", _lazy("Ledige plasser")),
-        ("free_from", _lazy("Ledig fra")),
+        ("offering", gettext_lazy("Gjennomføring")),
+        ("provider", gettext_lazy("Arrangør")),
+        ("free_places", gettext_lazy("Ledige plasser")),
+        ("free_from", gettext_lazy("Ledig fra")),
     ),
 }
 

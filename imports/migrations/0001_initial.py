@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('line', models.PositiveIntegerField(verbose_name='rad')),
-                ('outcome', models.CharField(choices=[('KLAR', 'Ny henvisning, klar for venteliste'), ('MANGLER_DOKUMENTER', 'Ny henvisning, mangler dokumenter (kladd)'), ('DUPLIKAT_RAD', 'Duplikat av en rad over'), ('DUPLIKAT_FINNES', 'Finnes allerede i Inntak'), ('NY_MELDING', 'Ny kapasitetsmelding'), ('UENDRET', 'Uendret'), ('FEIL', 'Feil i raden')], max_length=20)),
+                ('outcome', models.CharField(choices=[('KLAR', 'Ny henvisning, klar for venteliste'), ('MANGLER_DOKUMENTER', 'Ny henvisning, mangler dokumenter (kladd)'), ('DUPLIKAT_RAD', 'Duplikat av en rad over'), ('DUPLIKAT_FINNES', 'Har allerede en åpen henvisning'), ('NY_MELDING', 'Ny kapasitetsmelding'), ('UENDRET', 'Uendret'), ('FEIL', 'Feil i raden')], max_length=20)),
                 ('new_person', models.BooleanField(null=True)),
                 ('column', models.CharField(blank=True, max_length=200, verbose_name='kolonne')),
                 ('message', models.TextField(blank=True, verbose_name='melding')),

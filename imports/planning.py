@@ -5,13 +5,12 @@ the two kinds."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from imports.mapping import Field
-from imports.models import ImportBatch, RowOutcome
+from imports.models import ImportBatch
 from imports.reading import Table
 from org.models import User
 
@@ -41,14 +40,6 @@ class Plan:
     summary: dict[str, int]
     # Whatever the planner needs to apply the plan; never stored.
     payload: Any = None
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for row in self.rows if row.outcome == RowOutcome.FEIL)
-
-
-def outcome_counts(rows: list[PlannedRow]) -> Counter[str]:
-    return Counter(row.outcome for row in rows)
 
 
 class Planner(Protocol):

@@ -97,6 +97,7 @@ def batch_upload(
         else _("CSV, %(encoding)s, skilletegn «%(delimiter)s»")
         % {"encoding": table.encoding, "delimiter": table.delimiter}
     )
+    saved = _saved_mapping_for(county_number, kind, table.columns)
     batch = ImportBatch.objects.create(
         kind=kind,
         county_id=county_number,
@@ -107,12 +108,10 @@ def batch_upload(
         uploaded_by=actor,
         columns=table.columns,
         file_description=description[:200],
-        mapping=_first_mapping(county_number, kind, table.columns),
+        # The last saved mapping that fits this file's columns, else the guess.
+        mapping=dict(saved.mapping) if saved else guess_mapping(table.columns, fields_for(kind)),
+        programme_type_id=saved.programme_type_id if saved else None,
     )
-    saved = _saved_mapping_for(county_number, kind, table.columns)
-    if saved is not None and saved.programme_type_id:
-        batch.programme_type_id = saved.programme_type_id
-        batch.save(update_fields=["programme_type"])
     return batch
 
 
@@ -132,13 +131,6 @@ def _saved_mapping_for(county_number: str, kind: str, columns: list[str]) -> Sav
         if set(saved.mapping.values()) <= present:
             return saved
     return None
-
-
-def _first_mapping(county_number: str, kind: str, columns: list[str]) -> dict[str, str]:
-    saved = _saved_mapping_for(county_number, kind, columns)
-    if saved is not None:
-        return dict(saved.mapping)
-    return guess_mapping(columns, fields_for(kind))
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from audit import recording as audit
 from audit.models import AccessKind
 from config.errors import ApplicationError
+from config.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from imports import capacity, waitlist
 from imports.forms import ApplyForm, MappingForm, UploadForm
 from imports.models import (
@@ -53,9 +54,8 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _counties(scope: Scope) -> QuerySet[County]:
-    return County.objects.filter(
-        number__in=[c.number for c in scope.counties() if scope.may_review_for_county(c.number)]
-    )
+    """The counties whose intake team the user is on."""
+    return County.objects.filter(number__in=scope.intake_county_numbers)
 
 
 def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
@@ -74,14 +74,14 @@ def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(_actor(request))
-    counties = _counties(scope)
-    if not scope.is_intake or not counties.exists():
+    if not scope.intake_county_numbers:
         raise Http404
+    counties = _counties(scope)
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
         counties=counties,
-        initial={"county": counties.first()},
+        initial={"county": min(scope.intake_county_numbers)},
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -110,7 +110,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             "title": _("Import fra regneark"),
             "form": form,
             "page": page,
-            "several_counties": counties.count() > 1,
+            "several_counties": len(scope.intake_county_numbers) > 1,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -346,11 +346,7 @@ def import_original(request: HttpRequest, batch_id: int) -> HttpResponse:
     extension = "xlsx" if bytes(content[:2]) == b"PK" else "csv"
     response = HttpResponse(
         bytes(content),
-        content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            if extension == "xlsx"
-            else "text/csv"
-        ),
+        content_type=XLSX_CONTENT_TYPE if extension == "xlsx" else CSV_CONTENT_TYPE,
     )
     # A name of our own: the uploaded one may name a person.
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}.{extension}"'

@@ -19,7 +19,7 @@ is done by the intake team, so their referral records where it came from instead
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ from intake.models import (
     WorkCapacityAssessment,
 )
 from intake.services.priority import apply_priority, county_settings, priority_for
+from intake.services.referrals import listed_since
 from intake.signals import person_changed
 from org.access import scope_for
 from org.models import Municipality, Office, Provider, User
@@ -546,7 +547,7 @@ class WaitlistPlanner:
                 created_at=now,
             )
             if entry.ready:
-                referral.waitlisted_at = listed_at(entry.listed_on)
+                referral.waitlisted_at = listed_since(entry.listed_on)
                 apply_priority(referral, priority_for(person, rules, self.today))
             referrals.append(referral)
         Referral.objects.bulk_create(referrals, batch_size=_CHUNK)
@@ -597,15 +598,6 @@ class WaitlistPlanner:
         return {entry.line: entry.fodselsnummer for entry in plan.payload}
 
 
-def listed_at(day: datetime.date) -> datetime.datetime:
-    """The start of the day a county's list says a person was put on it."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def _waitlist_codes(lookup: _Lookup) -> str:
     codes = sorted({t.short_name for t in lookup.types.values() if t.has_waitlist})
     return ", ".join(codes)
-
-
-def affected_person_ids(plan: Plan) -> Iterable[int]:
-    return (row.person_id for row in plan.rows if row.person_id is not None)

@@ -9,34 +9,29 @@ would read as a formula are prefixed, as in the portfolio's export."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from config.spreadsheets import (  # noqa: F401 - the views and commands use them from here
+    CSV_CONTENT_TYPE,
+    FORMATS,
+    XLSX_CONTENT_TYPE,
+    Value,
+    csv_bytes,
+    xlsx_bytes,
+)
+from config.spreadsheets import text_cell as _text
 from intake import selectors
 from intake.forms.review import PRIORITY_GROUP_LABELS
 from intake.models import Referral
 from org.access import Scope
-from portfolio.exports import _text
 from providers import selectors as provider_selectors
 from providers.models import Offering
-
-Value = str | int | datetime.date | None
-
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMATS = ("csv", "xlsx")
 
 # The import's own vocabulary (imports.mapping.WAITLIST_FIELDS), Norwegian in every language:
 # translated, the file would no longer re-import without a manual mapping.
@@ -176,51 +171,6 @@ def capacity_cells(offering: Offering) -> list[Value]:
 
 
 # --- the files ------------------------------------------------------------------------------
-
-
-def csv_bytes(headers: list[str], rows: Iterable[list[Value]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(
-            [
-                ""
-                if cell is None
-                else cell.strftime("%d.%m.%Y")
-                if isinstance(cell, datetime.date)
-                else cell
-                for cell in row
-            ]
-        )
-    # The byte order mark tells Excel the file is UTF-8 (else æøå come out wrong).
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
-
-
-def _cell(sheet: WriteOnlyWorksheet, value: Value) -> Cell | Value:
-    if isinstance(value, datetime.date):
-        cell = WriteOnlyCell(sheet)
-        cell.value = value  # a date cell, shown as Norwegians write dates
-        cell.number_format = "DD.MM.YYYY"
-        return cell
-    return value
-
-
-def xlsx_bytes(title: str, headers: list[str], rows: Iterable[list[Value]]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def waitlist_file(rows: Iterable[WaitlistExportRow], fmt: str) -> bytes:

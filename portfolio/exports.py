@@ -3,17 +3,13 @@ the list's columns and never a fødselsnummer. Every export is recorded in the a
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from config import spreadsheets
+from config.spreadsheets import text_cell as _text
 from portfolio.selectors_portfolio import PortfolioRow
-
-# A cell starting with one of these is a formula to a spreadsheet: prefixed, it stays text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | None
 
@@ -33,10 +29,6 @@ def headers() -> list[str]:
     ]
 
 
-def _text(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
-
-
 def row_cells(row: PortfolioRow) -> list[Cell]:
     return [
         _text(row.name),
@@ -53,21 +45,8 @@ def row_cells(row: PortfolioRow) -> list[Cell]:
 
 
 def csv_bytes(rows: Sequence[PortfolioRow]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers())
-    for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in row_cells(row)])
-    # The byte order mark tells Excel the file is UTF-8 (else æøå come out wrong).
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    return spreadsheets.csv_bytes(headers(), (row_cells(row) for row in rows))
 
 
 def xlsx_bytes(rows: Sequence[PortfolioRow]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Portefølje"))
-    sheet.append(headers())
-    for row in rows:
-        sheet.append(row_cells(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheets.xlsx_bytes(_("Portefølje"), headers(), (row_cells(row) for row in rows))

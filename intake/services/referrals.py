@@ -410,6 +410,11 @@ def referral_authored_by(
     return any(e.kind in AUTHOR_EVENTS and e.actor_id == user_id for e in events)
 
 
+def listed_since(day: datetime.date) -> datetime.datetime:
+    """The start of the day a county's list says a person was put on it (issue 8)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 @transaction.atomic
 def referral_approve(*, actor: User, referral_id: int, expected_version: int | None) -> Referral:
     """Approve onto the county's waitlist for the programme type, dated now."""
@@ -431,10 +436,7 @@ def referral_approve(*, actor: User, referral_id: int, expected_version: int | N
     if referral.listed_on is not None:
         # Imported from the county's old list (issue 8): the wait counts from the day the
         # list says the person was put on it, not from the day the paperwork was done.
-        listed = timezone.make_aware(
-            datetime.datetime.combine(referral.listed_on, datetime.time.min)
-        )
-        referral.waitlisted_at = min(now, listed)
+        referral.waitlisted_at = min(now, listed_since(referral.listed_on))
     apply_priority(
         referral, priority_for(referral.person, county_settings(county_id), timezone.localdate())
     )
